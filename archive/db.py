@@ -1,0 +1,43 @@
+"""Open the archive: one SQLite file, WAL mode, migrated on open."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+from .migrations import migrate
+
+__all__ = ["ArchiveError", "open_db"]
+
+
+class ArchiveError(Exception):
+    """The archive cannot be opened or written; the message says what to do."""
+
+
+def open_db(path: str | os.PathLike, *, readonly: bool = False) -> sqlite_utils.Database:
+    """Open (creating it and its folder if needed) and migrate the archive at ``path``."""
+    path = Path(path)
+    try:
+        if readonly:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path)
+        db = sqlite_utils.Database(conn)
+        # Wait for a concurrent writer (cron overlap, Datasette) rather than fail at once.
+        db.execute("PRAGMA busy_timeout = 10000")
+        db.execute("PRAGMA foreign_keys = ON")
+        if not readonly:
+            # WAL lets Datasette read while a run writes; NORMAL is durable in WAL at commit boundaries
+            # except for the last transactions on power loss, which a re-fetch repairs.
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            migrate(db)
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(f"cannot open archive {path}: {exc} (check the path, free disk space and permissions)") from None
+    except OSError as exc:
+        raise ArchiveError(f"cannot create archive {path}: {exc.strerror} (check the path and permissions)") from None
+    return db

@@ -1,0 +1,124 @@
+"""Named schema migrations, applied in order, each once, each in its own transaction.
+
+Never edit a migration that has shipped: add a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+
+import sqlite_utils
+
+__all__ = ["MIGRATIONS", "migrate"]
+
+INITIAL = """
+        CREATE TABLE policies (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            url TEXT NOT NULL,
+            declaration TEXT,            -- the policies.toml table in force, as JSON
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE snapshots (
+            id INTEGER PRIMARY KEY,
+            sha256 TEXT NOT NULL UNIQUE,  -- of the raw body: identical bodies are stored once
+            content_type TEXT,
+            headers TEXT,                 -- response headers of the first fetch that got this body, JSON
+            size INTEGER NOT NULL,        -- raw bytes
+            compression TEXT NOT NULL,    -- 'zlib'
+            body BLOB NOT NULL
+        );
+        CREATE TABLE versions (
+            id INTEGER PRIMARY KEY,
+            policy TEXT NOT NULL REFERENCES policies(id),
+            text TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            snapshot INTEGER REFERENCES snapshots(id),
+            extractor_version TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('policy', 'technical'))
+        );
+        CREATE INDEX versions_policy ON versions(policy, id);
+        CREATE TABLE fetches (
+            id INTEGER PRIMARY KEY,
+            policy TEXT NOT NULL REFERENCES policies(id),
+            started_at TEXT NOT NULL,
+            url TEXT NOT NULL,
+            final_url TEXT,
+            status INTEGER,
+            outcome TEXT NOT NULL CHECK (outcome IN
+                ('new-version', 'unchanged', 'not-modified', 'rejected', 'failed')),
+            reason TEXT,
+            bytes INTEGER,
+            duration_ms INTEGER,
+            etag TEXT,
+            last_modified TEXT,
+            snapshot INTEGER REFERENCES snapshots(id),
+            version INTEGER REFERENCES versions(id),
+            source TEXT NOT NULL DEFAULT 'crawl'
+        );
+        CREATE INDEX fetches_policy ON fetches(policy, id);
+        CREATE INDEX fetches_outcome ON fetches(outcome);
+        CREATE TABLE changes (
+            id INTEGER PRIMARY KEY,
+            policy TEXT NOT NULL REFERENCES policies(id),
+            from_version INTEGER REFERENCES versions(id),
+            to_version INTEGER NOT NULL UNIQUE REFERENCES versions(id),
+            detected_at TEXT NOT NULL
+        );
+        CREATE INDEX changes_policy ON changes(policy, id);
+        CREATE VIEW version_log AS
+            SELECT v.id, v.policy,
+                   row_number() OVER (PARTITION BY v.policy ORDER BY v.id) AS number,
+                   v.kind, v.first_seen, v.last_seen, length(v.text) AS size,
+                   v.extractor_version, v.snapshot, v.sha256
+            FROM versions v;
+"""
+
+FINDINGS = """
+        CREATE TABLE findings (
+            id INTEGER PRIMARY KEY,
+            change INTEGER NOT NULL REFERENCES changes(id),
+            code TEXT NOT NULL,
+            severity TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'violation')),
+            message TEXT NOT NULL
+        );
+        CREATE INDEX findings_change ON findings(change);
+        CREATE VIEW change_log AS
+            SELECT c.id, c.policy, p.name AS policy_name, c.from_version, c.to_version,
+                   c.detected_at, v.kind,
+                   (SELECT count(*) FROM findings f WHERE f.change = c.id) AS findings
+            FROM changes c JOIN versions v ON v.id = c.to_version JOIN policies p ON p.id = c.policy;
+"""
+
+MIGRATIONS: list[tuple[str, str]] = [
+    ("0001_initial", INITIAL),
+    ("0002_findings", FINDINGS),
+]
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations not yet applied; returns their names."""
+    db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    done = {row[0] for row in db.execute("SELECT name FROM migrations")}
+    applied = []
+    for name, sql in MIGRATIONS:
+        if name in done:
+            continue
+        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        # One script, one transaction: the migration and its record commit together or not at all.
+        # The record goes first so that a second process migrating at the same time fails on the
+        # primary key instead of applying the step twice.
+        try:
+            db.conn.executescript(
+                f"BEGIN IMMEDIATE; INSERT INTO migrations VALUES ('{name}', '{now}');\n{sql}\nCOMMIT;")
+        except sqlite3.IntegrityError:
+            db.conn.rollback()  # another process applied it while we waited for the lock
+            continue
+        except BaseException:
+            db.conn.rollback()
+            raise
+        applied.append(name)
+    return applied

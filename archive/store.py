@@ -1,0 +1,165 @@
+"""Write and read the archive: every fetch, every raw snapshot, each distinct version, append-only."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlite_utils
+
+__all__ = ["Fetch", "Recorded", "current_version", "history", "last_fetch", "now_iso",
+           "load_snapshot", "parse_time", "record_fetch", "sync_policies"]
+
+OUTCOMES = ("new-version", "unchanged", "not-modified", "rejected", "failed")
+
+
+def now_iso(moment: datetime | None = None) -> str:
+    """UTC as ``YYYY-MM-DDTHH:MM:SSZ``: the one timestamp format of the archive (sorts as text)."""
+    moment = moment or datetime.now(timezone.utc)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: str) -> str:
+    """An ISO 8601 date or time (naive means UTC) as the archive's timestamp format."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO 8601 time such as 2024-05-01T12:00:00Z") from None
+    return now_iso(moment)
+
+
+@dataclass
+class Fetch:
+    """One attempt to get a policy's page, as it will be recorded."""
+
+    policy: str
+    started_at: str
+    url: str
+    outcome: str
+    final_url: str | None = None
+    status: int | None = None
+    reason: str | None = None
+    duration_ms: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    source: str = "crawl"
+    body: bytes | None = None  # stored as a snapshot when given
+    headers: dict[str, str] = field(default_factory=dict)
+    text: str | None = None  # the extracted version text, for outcome new-version
+    extractor_version: str | None = None
+    kind: str = "policy"  # of a new version: 'policy' or 'technical' (re-extraction)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    fetch_id: int
+    outcome: str
+    version_id: int | None = None
+    version_number: int | None = None
+    change_id: int | None = None
+    reason: str | None = None
+
+
+def sync_policies(db: sqlite_utils.Database, policies: list) -> None:
+    """Record each configured policy and the declaration in force (config.Policy objects)."""
+    with db.conn:
+        for policy in policies:
+            declaration = json.dumps(policy.declaration, sort_keys=True, default=str)
+            row = db.execute("SELECT name, url, declaration FROM policies WHERE id = ?", [policy.id]).fetchone()
+            if row != (policy.name, policy.url, declaration):
+                db.execute(
+                    "INSERT INTO policies (id, name, url, declaration, updated_at) VALUES (?, ?, ?, ?, ?)"
+                    " ON CONFLICT(id) DO UPDATE SET name = excluded.name, url = excluded.url,"
+                    " declaration = excluded.declaration, updated_at = excluded.updated_at",
+                    [policy.id, policy.name, policy.url, declaration, now_iso()])
+
+
+def current_version(db: sqlite_utils.Database, policy: str) -> dict | None:
+    """The policy's latest version (policy or technical), with its snapshot's sha256."""
+    rows = db.query(
+        "SELECT v.*, s.sha256 AS snapshot_sha256 FROM versions v LEFT JOIN snapshots s ON s.id = v.snapshot"
+        " WHERE v.policy = ? ORDER BY v.id DESC LIMIT 1", [policy])
+    return next(rows, None)
+
+
+def last_fetch(db: sqlite_utils.Database, policy: str, *, ok: bool = False) -> dict | None:
+    """The latest fetch of a policy; with ``ok``, the latest that got the policy (new, unchanged, 304)."""
+    where = " AND outcome IN ('new-version', 'unchanged', 'not-modified')" if ok else ""
+    return next(db.query(f"SELECT * FROM fetches WHERE policy = ?{where} ORDER BY id DESC LIMIT 1", [policy]), None)
+
+
+def load_snapshot(db: sqlite_utils.Database, snapshot_id: int) -> tuple[bytes, dict[str, str]]:
+    """A snapshot's raw body and response headers."""
+    row = db.execute("SELECT compression, body, headers FROM snapshots WHERE id = ?", [snapshot_id]).fetchone()
+    if row is None:
+        raise KeyError(f"no snapshot {snapshot_id}")
+    body = zlib.decompress(row[1]) if row[0] == "zlib" else row[1]
+    return body, json.loads(row[2] or "{}")
+
+
+def history(db: sqlite_utils.Database, policy: str) -> list[dict]:
+    return list(db.query("SELECT * FROM version_log WHERE policy = ? ORDER BY id", [policy]))
+
+
+def record_fetch(db: sqlite_utils.Database, fetch: Fetch) -> Recorded:
+    """Record one fetch, its snapshot and any new version and change, in one transaction.
+
+    With ``text``, the outcome is decided here: ``new-version`` if it differs from the current
+    version, else ``unchanged``. An unchanged or not-modified fetch only moves ``last_seen``.
+    """
+    if fetch.outcome not in OUTCOMES:
+        raise ValueError(f"unknown outcome {fetch.outcome!r}")
+    with db.conn:
+        db.execute("BEGIN IMMEDIATE")  # one writer; the whole fetch commits or nothing does
+        snapshot_id = _store_snapshot(db, fetch) if fetch.body is not None else None
+        current = current_version(db, fetch.policy)
+        outcome, version_id, change_id = fetch.outcome, None, None
+        if fetch.text is not None:
+            digest = hashlib.sha256(fetch.text.encode()).hexdigest()
+            if current and current["sha256"] == digest:
+                outcome = "unchanged"
+            else:
+                outcome = "new-version"
+                version_id = db.execute(
+                    "INSERT INTO versions (policy, text, sha256, first_seen, last_seen, snapshot,"
+                    " extractor_version, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [fetch.policy, fetch.text, digest, fetch.started_at, fetch.started_at, snapshot_id,
+                     fetch.extractor_version, fetch.kind]).lastrowid
+                if current:
+                    change_id = db.execute(
+                        "INSERT INTO changes (policy, from_version, to_version, detected_at) VALUES (?, ?, ?, ?)",
+                        [fetch.policy, current["id"], version_id, fetch.started_at]).lastrowid
+        if outcome in ("unchanged", "not-modified") and current:
+            version_id = current["id"]
+            db.execute("UPDATE versions SET last_seen = max(last_seen, ?) WHERE id = ?",
+                       [fetch.started_at, version_id])
+        fetch_id = db.execute(
+            "INSERT INTO fetches (policy, started_at, url, final_url, status, outcome, reason, bytes,"
+            " duration_ms, etag, last_modified, snapshot, version, source)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [fetch.policy, fetch.started_at, fetch.url, fetch.final_url, fetch.status, outcome, fetch.reason,
+             None if fetch.body is None else len(fetch.body), fetch.duration_ms, fetch.etag,
+             fetch.last_modified, snapshot_id, version_id, fetch.source]).lastrowid
+        number = None
+        if version_id is not None:
+            number = db.execute("SELECT count(*) FROM versions WHERE policy = ? AND id <= ?",
+                                [fetch.policy, version_id]).fetchone()[0]
+    return Recorded(fetch_id, outcome, version_id, number, change_id, fetch.reason)
+
+
+def _store_snapshot(db: sqlite_utils.Database, fetch: Fetch) -> int:
+    digest = hashlib.sha256(fetch.body).hexdigest()
+    row = db.execute("SELECT id FROM snapshots WHERE sha256 = ?", [digest]).fetchone()
+    if row:
+        return row[0]
+    headers: dict[str, Any] = {k.lower(): v for k, v in sorted(fetch.headers.items())}
+    return db.execute(
+        "INSERT INTO snapshots (sha256, content_type, headers, size, compression, body) VALUES (?, ?, ?, ?, ?, ?)",
+        [digest, headers.get("content-type"), json.dumps(headers, sort_keys=True), len(fetch.body), "zlib",
+         zlib.compress(fetch.body, 6)]).lastrowid

@@ -1,0 +1,140 @@
+"""The one path from a received page to the archive, shared by crawls, imports and re-extraction.
+
+Order matters for speed: an unchanged page costs a sha256 of its raw bytes and one small row; only a
+page whose bytes changed is parsed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from archive.store import Fetch, Recorded, current_version, last_fetch, now_iso, load_snapshot, record_fetch
+from crawler.classify import Verdict, check_response, check_text
+from crawler.extract import EXTRACTOR_VERSION, Rejected, decode_html, extract
+
+__all__ = ["Page", "extraction_id", "extract_page", "record_page", "reextract_policy"]
+
+
+@dataclass
+class Page:
+    """What one fetch of a policy received (or the transport error that stopped it)."""
+
+    policy: object  # policydiff.config.Policy
+    url: str
+    started_at: str
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    final_url: str | None = None
+    duration_ms: int | None = None
+    error: str | None = None  # "code: words" when no usable response came (refused, timeout, robots, ...)
+    error_outcome: str = "failed"  # or "rejected" when retrying next run will not help (robots, loop)
+    source: str = "crawl"
+
+
+def extraction_id(policy) -> str:
+    """The extractor version plus a fingerprint of the policy's selectors.
+
+    Stored with each version: when either changes, the next fetch re-derives a technical version
+    first, so that new rules never show up as a policy change.
+    """
+    if not policy.select and not policy.remove:
+        return EXTRACTOR_VERSION
+    rules = json.dumps([policy.select, policy.remove], sort_keys=True)
+    return f"{EXTRACTOR_VERSION}+{hashlib.sha256(rules.encode()).hexdigest()[:8]}"
+
+
+def extract_page(policy, body: bytes, headers: dict[str, str], url: str) -> str:
+    """Decode and extract; raises ``Rejected``."""
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
+    return extract(decode_html(body, content_type), url, policy.select, policy.remove)
+
+
+def record_page(db: sqlite_utils.Database, page: Page) -> Recorded:
+    policy = page.policy
+    fetch = Fetch(policy=policy.id, started_at=page.started_at, url=page.url, outcome="failed",
+                  final_url=page.final_url, status=page.status, duration_ms=page.duration_ms,
+                  source=page.source, body=page.body, headers=page.headers,
+                  etag=_header(page.headers, "etag"), last_modified=_header(page.headers, "last-modified"))
+    if page.error:
+        fetch.outcome, fetch.reason, fetch.body = page.error_outcome, page.error, None
+        return record_fetch(db, fetch)
+    if page.status == 304:
+        fetch.outcome, fetch.body = "not-modified", None
+        return record_fetch(db, fetch)
+    verdict = check_response(page.status or 0, page.headers, page.body or b"")
+    if verdict:
+        return _record_verdict(db, fetch, verdict)
+
+    current = current_version(db, policy.id)
+    rules = extraction_id(policy)
+    if current and current["extractor_version"] != rules:
+        reextract_policy(db, policy, at=page.started_at)
+        current = current_version(db, policy.id)
+    last_ok = last_fetch(db, policy.id, ok=True)
+    if current and last_ok and last_ok["snapshot"] and _same_body(db, last_ok["snapshot"], page.body):
+        fetch.outcome = "unchanged"  # same raw bytes, same rules: same text, no parse needed
+        return record_fetch(db, fetch)
+
+    try:
+        text = extract_page(policy, page.body, page.headers, page.final_url or page.url)
+    except Rejected as exc:
+        return _record_verdict(db, fetch, Verdict("rejected", f"{exc.reason}: {exc.message}"))
+    previous = current["text"] if current else None
+    verdict = check_text(text, previous)
+    if verdict and not (verdict.code == "lost-text" and _confirms_previous_rejection(db, policy, text)):
+        return _record_verdict(db, fetch, verdict)
+    fetch.outcome, fetch.text, fetch.extractor_version = "new-version", text, rules
+    return record_fetch(db, fetch)
+
+
+def reextract_policy(db: sqlite_utils.Database, policy, *, at: str | None = None) -> Recorded | None:
+    """Re-derive the current version from its snapshot with today's extractor and rules.
+
+    A different text becomes a ``technical`` version (never reported as a policy change); the same
+    text records nothing. Returns None when there is nothing to re-derive.
+    """
+    current = current_version(db, policy.id)
+    if not current or not current["snapshot"]:
+        return None
+    body, headers = load_snapshot(db, current["snapshot"])
+    try:
+        text = extract_page(policy, body, headers, policy.url)
+    except Rejected:
+        return None  # the new rules do not fit the old page: the next fetch will say so
+    if text == current["text"] and current["extractor_version"] == extraction_id(policy):
+        return None
+    return record_fetch(db, Fetch(
+        policy=policy.id, started_at=at or now_iso(), url=policy.url, outcome="new-version",
+        reason="reextract: re-derived from the stored snapshot with the current extractor",
+        source="reextract", body=body, headers=headers, text=text, extractor_version=extraction_id(policy),
+        kind="technical"))
+
+
+def _record_verdict(db: sqlite_utils.Database, fetch: Fetch, verdict: Verdict) -> Recorded:
+    fetch.outcome, fetch.reason = verdict.outcome, verdict.reason
+    return record_fetch(db, fetch)
+
+
+def _same_body(db: sqlite_utils.Database, snapshot_id: int, body: bytes | None) -> bool:
+    row = db.execute("SELECT sha256 FROM snapshots WHERE id = ?", [snapshot_id]).fetchone()
+    return bool(row and body is not None and row[0] == hashlib.sha256(body).hexdigest())
+
+
+def _confirms_previous_rejection(db: sqlite_utils.Database, policy, text: str) -> bool:
+    """A big loss of text is recorded only when two fetches in a row extract the same text."""
+    previous = last_fetch(db, policy.id)
+    if not previous or not (previous["reason"] or "").startswith("lost-text") or not previous["snapshot"]:
+        return False
+    try:
+        return extract_page(policy, *load_snapshot(db, previous["snapshot"]), policy.url) == text
+    except Rejected:
+        return False
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    return next((v for k, v in headers.items() if k.lower() == name), None)

@@ -1,0 +1,45 @@
+"""Scrapy settings for policydiff, each with the reason it is set.
+
+`scrapy crawl policy` from the repository root and `policydiff crawl` both use these.
+"""
+
+BOT_NAME = "policydiff"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Politeness: an honest name with a contact URL, robots.txt obeyed, one request at a time per site.
+USER_AGENT = "policydiff/0.1 (privacy-policy archive; +https://github.com/policydiff/policydiff)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 2.0  # seconds between requests to one site; we fetch one page a day, there is no hurry
+CONCURRENT_REQUESTS = 32  # many sites at once: each gets its own slot and delay
+
+# Failures: retry transient errors inside the run, waiting longer each time (or as Retry-After says).
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry, doubled for each further one
+RETRY_BACKOFF_MAX = 60.0  # never wait longer than this for one retry, whatever Retry-After says
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+}
+DOWNLOAD_TIMEOUT = 30  # a policy page that takes longer is a failure for this run
+DNS_TIMEOUT = 15
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024  # no policy page is this large; larger is a wrong URL or an attack
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5  # a redirect chain longer than this is a loop
+
+# We judge every response ourselves (a 403 or 404 is a recorded fetch, not a dropped request).
+HTTPERROR_ALLOW_ALL = True
+# Conditional GET headers come from the archive; Scrapy's HTTP cache would hide the 304s we log.
+HTTPCACHE_ENABLED = False
+COOKIES_ENABLED = False  # policies are public pages; cookies only invite consent walls and tracking
+TELNETCONSOLE_ENABLED = False  # no open port on the operator's machine
+LOG_LEVEL = "WARNING"  # cron mails only what matters; `policydiff crawl -v` shows more
+
+ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
+
+# Where the archive and the configuration are (the CLI sets these from --db/--config).
+POLICYDIFF_DB = None
+POLICYDIFF_CONFIG = None

@@ -1,0 +1,92 @@
+"""The one spider: fetch each tracked policy page, conditionally, and hand what came back to the archive."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta, timezone
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from twisted.internet.error import (ConnectionRefusedError, DNSLookupError, TCPTimedOutError,
+                                    TimeoutError as TwistedTimeout)
+from twisted.web._newclient import ResponseFailed
+
+from archive.db import open_db
+from archive.store import last_fetch, now_iso
+from crawler.record import Page
+
+__all__ = ["PolicySpider"]
+
+
+class PolicySpider(scrapy.Spider):
+    name = "policy"
+
+    def __init__(self, *args, policies=None, ids: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.policies = policies  # given by the CLI; loaded from the settings for `scrapy crawl policy`
+        self.ids = [i for i in ids.split(",") if i]
+
+    async def start(self):
+        if self.policies is None:
+            from policydiff.config import load_config
+
+            path = self.settings.get("POLICYDIFF_CONFIG") or os.environ.get("POLICYDIFF_CONFIG", "policies.toml")
+            self.policies = load_config(path).pick(self.ids)
+        db = open_db(self.settings.get("POLICYDIFF_DB") or os.environ.get("POLICYDIFF_DB", "var/policydiff.db"))
+        try:
+            requests = [self._request(policy, last_fetch(db, policy.id, ok=True)) for policy in self.policies]
+        finally:
+            db.close()
+        for request in requests:
+            yield request
+
+    def _request(self, policy, last_ok: dict | None) -> scrapy.Request:
+        headers = {}
+        # Conditional GET with the server's own validators, only for the body we already have.
+        if last_ok and last_ok["snapshot"] and last_ok["url"] == policy.url:
+            if last_ok["etag"]:
+                headers["If-None-Match"] = last_ok["etag"]
+            if last_ok["last_modified"]:
+                headers["If-Modified-Since"] = last_ok["last_modified"]
+        return scrapy.Request(policy.url, headers=headers, callback=self.parse, errback=self.failed,
+                              dont_filter=True, meta={"policy": policy})
+
+    def parse(self, response):
+        latency = response.meta.get("download_latency", 0.0)
+        headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+        yield Page(policy=response.meta["policy"], url=response.meta["policy"].url,
+                   started_at=now_iso(datetime.now(timezone.utc) - timedelta(seconds=latency)),
+                   status=response.status, headers=headers, body=response.body, final_url=response.url,
+                   duration_ms=round(latency * 1000))
+
+    def failed(self, failure):
+        request = failure.request
+        outcome, reason = describe_failure(failure.value, self.settings.getint("DOWNLOAD_TIMEOUT"))
+        yield Page(policy=request.meta["policy"], url=request.meta["policy"].url, started_at=now_iso(),
+                   final_url=request.url, error=reason, error_outcome=outcome)
+
+
+def describe_failure(error: BaseException, timeout: int) -> tuple[str, str]:
+    """(outcome, reason) for a request that got no usable response."""
+    if isinstance(error, IgnoreRequest):
+        text = str(error)
+        if "robots.txt" in text:
+            return "rejected", "robots: robots.txt forbids fetching this page; nothing fetched"
+        if "max redirections" in text.lower() or "redirect" in text.lower():
+            return "rejected", f"redirect-loop: {text} (check the URL in policies.toml)"
+        return "rejected", f"ignored: {text}"
+    if isinstance(error, DNSLookupError):
+        return "failed", "dns: the host name does not resolve; check the URL and the network"
+    if isinstance(error, ConnectionRefusedError):
+        return "failed", "refused: the server refused the connection; the next run tries again"
+    if isinstance(error, (TwistedTimeout, TCPTimedOutError)):
+        return "failed", f"timeout: no complete answer within {timeout} s; the next run tries again"
+    if isinstance(error, ResponseFailed):
+        causes = " ".join(str(r.value) for r in error.reasons)
+        if "PotentialDataLoss" in causes or "DataLoss" in causes or "not all data" in causes.lower():
+            return "rejected", "truncated: the connection closed before the whole page arrived; nothing recorded"
+        return "failed", f"connection: the connection broke ({causes or error}); the next run tries again"
+    name = type(error).__name__
+    if name == "CancelledError" or "maxsize" in str(error).lower() or "max size" in str(error).lower():
+        return "rejected", "too-large: the response is larger than DOWNLOAD_MAXSIZE; not a policy page"
+    return "failed", f"error: {name}: {error}"

@@ -1,0 +1,222 @@
+"""The `policydiff` command: parses arguments and calls one library function per command.
+
+Exit status: 0 success, 1 when a fetch or import was rejected or failed (or a page is rejected),
+2 for usage and configuration errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from archive import ArchiveError, open_db, sync_policies
+from policydiff.config import ConfigError, load_config
+from policydiff.lock import Busy, writer_lock
+
+__all__ = ["main"]
+
+DEFAULT_DB = "var/policydiff.db"
+DEFAULT_CONFIG = "policies.toml"
+
+
+class UsageError(Exception):
+    """Bad arguments: exit 2 with one line."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.handler(args)
+    except (ConfigError, UsageError) as exc:
+        print(f"policydiff: {exc}", file=sys.stderr)
+        return 2
+    except Busy as exc:
+        print(f"policydiff: {exc}; this {args.command} exits without doing anything", file=sys.stderr)
+        return 0 if args.command == "run" else 1
+    except ArchiveError as exc:
+        print(f"policydiff: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+def cmd_crawl(args) -> int:
+    from policydiff.jobs import crawl_now
+
+    config = _config(args)
+    with writer_lock(_db(args)):
+        lines = crawl_now(config, _db(args), config.pick(args.ids), _overrides(args))
+    return _print_lines(lines)
+
+
+def cmd_run(args) -> int:
+    from policydiff.jobs import run_due
+
+    config = _config(args)
+    with writer_lock(_db(args)):
+        lines = run_due(config, _db(args), _overrides(args))
+    if not lines:
+        print("nothing is due")
+    return _print_lines(lines)
+
+
+def cmd_extract(args) -> int:
+    from crawler.extract import Rejected
+    from policydiff.extracting import extract_source
+
+    config = _config(args) if args.policy else None
+    policy = config.pick([args.policy])[0] if config else None
+    try:
+        select = tuple(_selector(s) for s in args.select) or (policy.select if policy else ())
+        remove = tuple(_selector(s) for s in args.remove) or (policy.remove if policy else ())
+        text = extract_source(args.source, select=select, remove=remove, url=policy.url if policy else None)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    except Rejected as exc:  # a rejected page: the reason, exit 1
+        print(f"policydiff: rejected: {exc.message}", file=sys.stderr)
+        return 1
+    sys.stdout.write(text)
+    return 0
+
+
+def cmd_import(args) -> int:
+    from policydiff.imports import import_files, import_manifest
+
+    config = _config(args)
+    if args.manifest and (args.id or args.files or args.at):
+        raise UsageError("import takes either --manifest FILE or ID FILE... --at TIME, not both")
+    if not args.manifest and not (args.id and args.files and args.at):
+        raise UsageError("import needs ID FILE... --at TIME, or --manifest FILE")
+    db = _open(args, config)
+    with writer_lock(_db(args)):
+        try:
+            if args.manifest:
+                summary = import_manifest(db, config, Path(args.manifest))
+            else:
+                summary = import_files(db, config.pick([args.id])[0], [Path(f) for f in args.files], args.at)
+        except (ValueError, OSError) as exc:
+            raise UsageError(str(exc)) from None
+    for problem in summary.problems:
+        print(f"rejected: {problem}", file=sys.stderr)
+    print(summary.line())
+    return 1 if summary.problems else 0
+
+
+def cmd_history(args) -> int:
+    from archive import history
+
+    config = _config(args)
+    config.pick([args.id])
+    rows = history(_open(args, config), args.id)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print(f"{args.id}: no versions yet")
+    for row in rows:
+        print(f"v{row['number']:<4} {row['kind']:<10} {row['first_seen']} .. {row['last_seen']}  {row['size']} chars")
+    return 0
+
+
+def cmd_reextract(args) -> int:
+    from crawler.record import reextract_policy
+
+    config = _config(args)
+    db = _open(args, config)
+    with writer_lock(_db(args)):
+        for policy in config.pick(args.ids):
+            recorded = reextract_policy(db, policy)
+            print(f"{policy.id:<24} " + (f"technical v{recorded.version_number}" if recorded else "unchanged"))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from policydiff.demo import run_demo
+
+    return run_demo(Path(args.workdir), out=sys.stdout)
+
+
+# -- plumbing ------------------------------------------------------------------------------------
+
+def _db(args) -> Path:
+    return Path(args.db or os.environ.get("POLICYDIFF_DB") or DEFAULT_DB)
+
+
+def _config(args):
+    return load_config(args.config or os.environ.get("POLICYDIFF_CONFIG") or DEFAULT_CONFIG)
+
+
+def _open(args, config):
+    db = open_db(_db(args))
+    sync_policies(db, list(config.policies.values()))
+    return db
+
+
+def _overrides(args) -> dict:
+    return {"LOG_LEVEL": "INFO"} if getattr(args, "verbose", False) else {}
+
+
+def _selector(text: str):
+    """A CSS selector, or a range given as JSON: '{"startBefore": "h1", "endBefore": "footer"}'."""
+    if text.lstrip().startswith("{"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"range selector {text!r} is not valid JSON: {exc}") from None
+    return text
+
+
+def _print_lines(lines) -> int:
+    for line in lines:
+        print(line)
+    return 0 if all(line.ok for line in lines) else 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help=f"archive file (env POLICYDIFF_DB, default {DEFAULT_DB})")
+    common.add_argument("--config", help=f"policies file (env POLICYDIFF_CONFIG, default {DEFAULT_CONFIG})")
+    parser = argparse.ArgumentParser(prog="policydiff", description="Archive privacy policies and report their changes.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, handler, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help, description=help)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = command("crawl", cmd_crawl, "fetch the named policies (default: all) now and record them")
+    p.add_argument("ids", nargs="*", metavar="ID")
+    p.add_argument("-v", "--verbose", action="store_true", help="show Scrapy's log")
+    p = command("run", cmd_run, "the cron job: fetch the policies that are due, report and email changes")
+    p.add_argument("-v", "--verbose", action="store_true", help="show Scrapy's log")
+    p = command("extract", cmd_extract, "print the normalized text of a local HTML file or URL; writes nothing")
+    p.add_argument("source", help="a file path or an http(s) URL")
+    p.add_argument("--policy", help="use this policy's selectors and URL")
+    p.add_argument("--select", action="append", default=[], help="CSS selector or JSON range (repeatable)")
+    p.add_argument("--remove", action="append", default=[], help="CSS selector or JSON range (repeatable)")
+    p = command("import", cmd_import, "record saved pages as if fetched at the given times")
+    p.add_argument("id", nargs="?", metavar="ID")
+    p.add_argument("files", nargs="*", metavar="FILE")
+    p.add_argument("--at", help="the time the files were fetched (ISO 8601)")
+    p.add_argument("--manifest", help='a JSON-lines file of {"policy", "observed_at", "path"}')
+    p = command("history", cmd_history, "the versions of a policy")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("--json", action="store_true")
+    p = command("reextract", cmd_reextract, "re-derive current versions from their snapshots (technical versions)")
+    p.add_argument("ids", nargs="*", metavar="ID")
+    p = command("demo", cmd_demo, "offline demo: serve sample pages on 127.0.0.1, crawl, edit, crawl again")
+    p.add_argument("--workdir", default="var/demo", help="where the demo database and reports go")
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""The jobs behind the CLI's commands: each one function the CLI calls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from archive import open_db, sync_policies
+from policydiff.config import Config
+from policydiff.schedule import due
+
+__all__ = ["FetchLine", "crawl_now", "run_due"]
+
+
+@dataclass(frozen=True)
+class FetchLine:
+    """What one policy's fetch came to, for the one line a command prints."""
+
+    policy: str
+    outcome: str
+    version: int | None
+    reason: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in ("new-version", "unchanged", "not-modified")
+
+    def __str__(self) -> str:
+        version = f"v{self.version}" if self.version else "-"
+        return f"{self.policy:<24} {self.outcome:<12} {version:<5} {self.reason or ''}".rstrip()
+
+
+def crawl_now(config: Config, db_path: Path, policies: list, overrides: dict | None = None) -> list[FetchLine]:
+    """Fetch ``policies`` now; one FetchLine per policy, from what the archive recorded."""
+    from crawler.run import crawl  # Scrapy and Twisted load only for commands that crawl
+
+    db = open_db(db_path)
+    sync_policies(db, list(config.policies.values()))
+    before = db.execute("SELECT coalesce(max(id), 0) FROM fetches").fetchone()[0]
+    db.close()
+    crawl(policies, str(db_path), str(config.path), overrides)
+    db = open_db(db_path)
+    try:
+        return [_line(db, policy.id, before) for policy in policies]
+    finally:
+        db.close()
+
+
+def run_due(config: Config, db_path: Path, overrides: dict | None = None) -> list[FetchLine]:
+    """The cron job: fetch the policies that are due."""
+    db = open_db(db_path)
+    sync_policies(db, list(config.policies.values()))
+    policies = due(db, list(config.policies.values()))
+    db.close()
+    return crawl_now(config, db_path, policies, overrides) if policies else []
+
+
+def _line(db, policy: str, after: int) -> FetchLine:
+    row = db.execute(
+        "SELECT f.outcome, f.reason, (SELECT number FROM version_log WHERE id = f.version) FROM fetches f"
+        " WHERE f.policy = ? AND f.id > ? ORDER BY f.id DESC LIMIT 1", [policy, after]).fetchone()
+    if row is None:
+        return FetchLine(policy, "failed", None, "no fetch was recorded (see the log above)")
+    return FetchLine(policy, row[0], row[2], row[1])
