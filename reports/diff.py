@@ -1,0 +1,483 @@
+"""Block and word diff between two normalized policy texts.
+
+The result (:class:`Diff`) is a plain data structure that every rendering consumes
+(``reports.render``); nothing here knows about HTML.
+
+Pipeline:
+
+1. split both texts into blocks (headings, paragraphs, list items, table rows);
+2. align blocks with :class:`difflib.SequenceMatcher` over interned block ids
+   (autojunk off, so a block repeated in a long policy still aligns; only blocks
+   repeated hundreds of times are treated as junk, which bounds its inner loop);
+3. inside each changed region, pair similar old/new blocks in order (→ ``replace``
+   with a word-level diff), identical leftovers become ``equal``;
+4. among blocks still unpaired anywhere, identical or near-identical texts that were
+   deleted in one place and inserted in another become ``move-from``/``move-to``;
+5. cut the op sequence into hunks with ``context`` unchanged blocks around changes,
+   each labelled with its section heading.
+
+Similar-block search never compares all pairs of a large region: candidates come from
+an inverted index of each block's rarest features, so a full rewrite stays linear-ish.
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable, Literal, Sequence
+
+__all__ = [
+    "Diff",
+    "Hunk",
+    "Op",
+    "OpKind",
+    "Stats",
+    "WordTag",
+    "diff_texts",
+    "heading_text",
+    "split_blocks",
+    "word_diff",
+]
+
+OpKind = Literal["equal", "insert", "delete", "replace", "move-from", "move-to"]
+WordTag = Literal["equal", "insert", "delete"]
+
+# Kinds whose old_block / new_block belong to the old / new text at this position.
+OLD_SIDE: frozenset[str] = frozenset({"equal", "delete", "replace", "move-from"})
+NEW_SIDE: frozenset[str] = frozenset({"equal", "insert", "replace", "move-to"})
+
+PAIR_THRESHOLD = 0.5  # similarity for "this block was edited" inside a changed region
+MOVE_THRESHOLD = 0.75  # similarity for "this block moved (and maybe was touched up)"
+ALL_PAIRS_BUDGET = 2_500  # regions with n*m above this use the feature index
+SIGNATURE_SIZE = 6  # rarest features per block used to find candidates
+POSTING_CAP = 40  # features shared by more blocks than this are useless as a signature
+CANDIDATES_PER_BLOCK = 3  # candidates scored exactly per old block
+JUNK_REPEATS = 200  # a block repeated more often than this may not anchor an alignment
+WORD_DIFF_TOKENS = 4_000  # beyond this (after trimming), a paragraph diff is one replace
+
+_HEADING = re.compile(r"#{1,6} ")
+_BLOCK_START = re.compile(r"(?:#{1,6} |[-*+] |\d+[.)] |\|)")
+# CJK ideographs and kana count as one word each: those scripts put no spaces between
+# words, so a \w+ run would make a whole sentence one token.
+_WORD_PATTERN = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|\w+"
+_WORD = re.compile(_WORD_PATTERN)
+_TOKEN = re.compile(_WORD_PATTERN + r"|\s+|[^\w\s]")  # words, whitespace runs, punctuation
+
+
+@dataclass(frozen=True)
+class Op:
+    """One block-level step.
+
+    ``old_block``/``new_block`` hold the block texts (``None`` on a side the op lacks);
+    ``old_index``/``new_index`` are 0-based block positions. For moves both sides are
+    set on both ops: ``move-from`` sits at the old position, ``move-to`` at the new one,
+    and they share ``move_id``. ``words`` is the word-level diff for ``replace`` and for
+    near-identical moves (empty otherwise: the block text is shown as a whole).
+    """
+
+    kind: OpKind
+    old_block: str | None = None
+    new_block: str | None = None
+    old_index: int | None = None
+    new_index: int | None = None
+    words: tuple[tuple[WordTag, str], ...] = ()
+    move_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Hunk:
+    """Consecutive ops around changes; ``skipped_before`` unchanged blocks precede it."""
+
+    heading: str | None
+    ops: tuple[Op, ...]
+    skipped_before: int = 0
+
+
+@dataclass(frozen=True)
+class Stats:
+    paragraphs_added: int = 0
+    paragraphs_removed: int = 0
+    paragraphs_changed: int = 0
+    paragraphs_moved: int = 0
+    words_added: int = 0
+    words_removed: int = 0
+
+
+@dataclass(frozen=True)
+class Diff:
+    hunks: tuple[Hunk, ...]
+    stats: Stats
+    skipped_after: int = 0  # unchanged blocks after the last hunk
+    old_blocks: int = 0
+    new_blocks: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return any(op.kind != "equal" for hunk in self.hunks for op in hunk.ops)
+
+
+def split_blocks(text: str) -> list[str]:
+    """Blocks of a normalized text: blank-line separated chunks, with each heading,
+    list item and table row its own block (a line not starting one continues the
+    previous block)."""
+    blocks: list[str] = []
+    for chunk in re.split(r"\n[ \t]*\n", text):
+        current: list[str] = []
+        for line in chunk.split("\n"):
+            line = line.strip()
+            if not line:
+                continue
+            if current and _BLOCK_START.match(line):
+                blocks.append("\n".join(current))
+                current = []
+            current.append(line)
+        if current:
+            blocks.append("\n".join(current))
+    return blocks
+
+
+def heading_text(block: str) -> str | None:
+    """The title of a ``# heading`` block, else ``None``."""
+    match = _HEADING.match(block)
+    return block[match.end():].strip() if match else None
+
+
+def word_diff(old: str, new: str) -> list[tuple[WordTag, str]]:
+    """Word/whitespace/punctuation-level diff as ``(tag, text)`` segments whose
+    equal+delete texts concatenate to ``old`` and equal+insert texts to ``new``."""
+    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+    prefix = 0
+    while prefix < min(len(a), len(b)) and a[prefix] == b[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(a), len(b)) - prefix and a[-1 - suffix] == b[-1 - suffix]:
+        suffix += 1
+    mid_a, mid_b = a[prefix:len(a) - suffix], b[prefix:len(b) - suffix]
+
+    raw: list[tuple[WordTag, list[str]]] = [("equal", a[:prefix])]
+    if len(mid_a) > WORD_DIFF_TOKENS or len(mid_b) > WORD_DIFF_TOKENS:
+        raw += [("delete", mid_a), ("insert", mid_b)]
+    else:
+        # Whitespace is junk: it may extend a match but never anchor one, so that
+        # "a b" → "a c" does not align on the lone space.
+        matcher = difflib.SequenceMatcher(str.isspace, mid_a, mid_b, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                raw.append(("equal", mid_a[i1:i2]))
+            else:
+                raw += [("delete", mid_a[i1:i2]), ("insert", mid_b[j1:j2])]
+    raw.append(("equal", a[len(a) - suffix:] if suffix else []))
+    return _merge_segments(_absorb_whitespace(raw))
+
+
+def _absorb_whitespace(raw: list[tuple[WordTag, list[str]]]) -> list[tuple[WordTag, list[str]]]:
+    """Fold a whitespace-only equal run between two changes into both sides, so
+    "[-a b-]{+c d+}" reads as one change rather than "[-a-]{+c+} [-b-]{+d+}"."""
+    out: list[tuple[WordTag, list[str]]] = []
+    for k, (tag, tokens) in enumerate(raw):
+        if (
+            tag == "equal"
+            and tokens
+            and all(t.isspace() for t in tokens)
+            and any(t != "equal" and s for t, s in raw[:k])
+            and any(t != "equal" and s for t, s in raw[k + 1:k + 3])
+            and out
+            and out[-1][0] != "equal"
+        ):
+            out += [("delete", tokens), ("insert", tokens)]
+        else:
+            out.append((tag, tokens))
+    return out
+
+
+def _merge_segments(raw: list[tuple[WordTag, list[str]]]) -> list[tuple[WordTag, str]]:
+    """Join tokens, drop empty segments, and order each change as all deletions then
+    all insertions (adjacent runs of the same tag merged)."""
+    segments: list[tuple[WordTag, str]] = []
+    pending: dict[str, list[str]] = {"delete": [], "insert": []}
+
+    def flush() -> None:
+        for tag in ("delete", "insert"):
+            if pending[tag]:
+                segments.append((tag, "".join(pending[tag])))  # type: ignore[arg-type]
+                pending[tag] = []
+
+    for tag, tokens in raw:
+        if not tokens:
+            continue
+        if tag == "equal":
+            flush()
+            segments.append(("equal", "".join(tokens)))
+        else:
+            pending[tag].extend(tokens)
+    flush()
+    return segments
+
+
+# --- similarity ---------------------------------------------------------------------
+
+class _Features:
+    """Casefolded word unigrams + bigrams per block, cached: bigrams keep two random
+    paragraphs built from the same vocabulary apart, unigrams keep short blocks
+    comparable."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, frozenset[str]] = {}
+
+    def __call__(self, block: str) -> frozenset[str]:
+        found = self._cache.get(block)
+        if found is None:
+            words = re.findall(r"\w+", block.casefold())
+            found = frozenset(words) | frozenset(map(" ".join, zip(words, words[1:])))
+            self._cache[block] = found
+        return found
+
+    def similarity(self, a: str, b: str) -> float:
+        fa, fb = self(a), self(b)
+        if not fa or not fb:
+            return 1.0 if a == b else 0.0
+        return 2 * len(fa & fb) / (len(fa) + len(fb))
+
+
+def _candidate_pairs(
+    olds: Sequence[str], news: Sequence[str], features: _Features
+) -> Iterable[tuple[int, int]]:
+    """Index pairs worth scoring: all of them for a small region, otherwise each old
+    block's best few by shared rare features (bounded work per block)."""
+    if len(olds) * len(news) <= ALL_PAIRS_BUDGET:
+        return ((i, j) for i in range(len(olds)) for j in range(len(news)))
+    df: Counter[str] = Counter()
+    for block in news:
+        df.update(features(block))
+    index: dict[str, list[int]] = defaultdict(list)
+    for j, block in enumerate(news):
+        for feature in _signature(features(block), df):
+            index[feature].append(j)
+    pairs: list[tuple[int, int]] = []
+    for i, block in enumerate(olds):
+        hits: Counter[int] = Counter()
+        for feature in _signature(features(block), df):
+            postings = index.get(feature, ())
+            if len(postings) <= POSTING_CAP:
+                hits.update(postings)
+        pairs += ((i, j) for j, _ in hits.most_common(CANDIDATES_PER_BLOCK))
+    return pairs
+
+
+def _signature(feats: frozenset[str], df: Counter[str]) -> list[str]:
+    # Inner sort fixes the order of ties (set order varies with hash seeds), so the
+    # same texts always give the same diff; both sorts run in C.
+    return sorted(sorted(f for f in feats if f in df), key=df.__getitem__)[:SIGNATURE_SIZE]
+
+
+def _match_similar(
+    olds: Sequence[str], news: Sequence[str], threshold: float, features: _Features
+) -> list[tuple[int, int, float]]:
+    """Greedy one-to-one matching, best similarity first."""
+    scored = []
+    for i, j in _candidate_pairs(olds, news, features):
+        score = features.similarity(olds[i], news[j])
+        if score >= threshold:
+            scored.append((score, i, j))
+    scored.sort(key=lambda s: (-s[0], s[1], s[2]))
+    used_old: set[int] = set()
+    used_new: set[int] = set()
+    matched = []
+    for score, i, j in scored:
+        if i not in used_old and j not in used_new:
+            used_old.add(i)
+            used_new.add(j)
+            matched.append((i, j, score))
+    return matched
+
+
+def _monotone(pairs: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    """Longest chain of pairs increasing on both sides (patience LIS, O(k log k)):
+    inside one region, edits keep their order; crossings are left to move detection."""
+    pairs = sorted(pairs)
+    tails: list[int] = []  # new index at the end of the best chain of each length
+    tail_at: list[int] = []  # position in pairs of that end
+    back: list[int] = []
+    for k, (_, j, _) in enumerate(pairs):
+        length = bisect.bisect_left(tails, j)
+        if length == len(tails):
+            tails.append(j)
+            tail_at.append(k)
+        else:
+            tails[length] = j
+            tail_at[length] = k
+        back.append(tail_at[length - 1] if length else -1)
+    chain = []
+    k = tail_at[-1] if tail_at else -1
+    while k >= 0:
+        chain.append(pairs[k])
+        k = back[k]
+    return chain[::-1]
+
+
+# --- block alignment ----------------------------------------------------------------
+
+def _align(old: list[str], new: list[str]) -> list[tuple[str, int, int, int, int]]:
+    ids: dict[str, int] = {}
+    a = [ids.setdefault(block, len(ids)) for block in old]
+    b = [ids.setdefault(block, len(ids)) for block in new]
+    counts = Counter(b)
+    popular = {x for x, n in counts.items() if n > JUNK_REPEATS}
+    matcher = difflib.SequenceMatcher(popular.__contains__ if popular else None, a, b, autojunk=False)
+    return matcher.get_opcodes()
+
+
+def _pair_regions(
+    old: list[str], new: list[str], opcodes: list[tuple[str, int, int, int, int]], features: _Features
+) -> dict[int, int]:
+    """Old index → new index of similar blocks paired in order inside replace regions."""
+    paired: dict[int, int] = {}
+    for tag, i1, i2, j1, j2 in opcodes:
+        if tag == "replace":
+            for i, j, _ in _monotone(_match_similar(old[i1:i2], new[j1:j2], PAIR_THRESHOLD, features)):
+                paired[i1 + i] = j1 + j
+    return paired
+
+
+def _find_moves(
+    old: list[str], new: list[str], loose_old: list[int], loose_new: list[int], features: _Features
+) -> dict[int, int]:
+    """Old index → new index of unpaired blocks deleted in one place and inserted
+    identically (first) or near-identically (then) in another."""
+    moved: dict[int, int] = {}
+    by_text: dict[str, list[int]] = defaultdict(list)
+    for j in reversed(loose_new):
+        by_text[new[j]].append(j)
+    for i in loose_old:
+        if by_text.get(old[i]):
+            moved[i] = by_text[old[i]].pop()
+    taken = set(moved.values())
+    rest_old = [i for i in loose_old if i not in moved]
+    rest_new = [j for j in loose_new if j not in taken]
+    near = _match_similar([old[i] for i in rest_old], [new[j] for j in rest_new], MOVE_THRESHOLD, features)
+    moved.update((rest_old[i], rest_new[j]) for i, j, _ in near)
+    return moved
+
+
+def _build_ops(old: list[str], new: list[str]) -> list[Op]:
+    features = _Features()
+    opcodes = _align(old, new)
+    paired = _pair_regions(old, new, opcodes, features)
+    paired_new = set(paired.values())
+    changed = [op for op in opcodes if op[0] != "equal"]
+    moved = _find_moves(
+        old,
+        new,
+        [i for _, i1, i2, _, _ in changed for i in range(i1, i2) if i not in paired],
+        [j for _, _, _, j1, j2 in changed for j in range(j1, j2) if j not in paired_new],
+        features,
+    )
+    # Number moves in new-text order so labels read top to bottom in the new version.
+    move_ids = {i: n for n, i in enumerate(sorted(moved, key=moved.__getitem__), start=1)}
+    moved_from = {j: i for i, j in moved.items()}
+
+    def old_op(i: int) -> Op:
+        if i in moved:
+            return Op("move-from", old[i], new[moved[i]], i, moved[i], move_id=move_ids[i])
+        return Op("delete", old_block=old[i], old_index=i)
+
+    def new_op(j: int) -> Op:
+        if j in moved_from:
+            i = moved_from[j]
+            words = () if old[i] == new[j] else tuple(word_diff(old[i], new[j]))
+            return Op("move-to", old[i], new[j], i, j, words, move_ids[i])
+        return Op("insert", new_block=new[j], new_index=j)
+
+    def pair_op(i: int, j: int) -> Op:
+        if old[i] == new[j]:
+            return Op("equal", old[i], new[j], i, j)
+        return Op("replace", old[i], new[j], i, j, tuple(word_diff(old[i], new[j])))
+
+    ops: list[Op] = []
+    for tag, i1, i2, j1, j2 in opcodes:
+        if tag == "equal":
+            ops += [pair_op(i, j1 + i - i1) for i in range(i1, i2)]
+            continue
+        i, j = i1, j1
+        anchors = sorted((p, paired[p]) for p in range(i1, i2) if p in paired)
+        for pi, pj in anchors + [(i2, j2)]:
+            # Between anchors: deletions first, then insertions (reads like a unified diff).
+            ops += [old_op(x) for x in range(i, pi)]
+            ops += [new_op(y) for y in range(j, pj)]
+            if pi < i2:
+                ops.append(pair_op(pi, pj))
+            i, j = pi + 1, pj + 1
+    return ops
+
+
+# --- hunks --------------------------------------------------------------------------
+
+def _headings(ops: list[Op]) -> list[str | None]:
+    """Section heading in effect at each op: the nearest preceding heading of the new
+    text, or of the old text for ops that only exist there."""
+    current_old: str | None = None
+    current_new: str | None = None
+    result: list[str | None] = []
+    for op in ops:
+        result.append(current_new if op.kind in NEW_SIDE else current_old)
+        if op.kind in OLD_SIDE and op.old_block is not None:
+            current_old = heading_text(op.old_block) or current_old
+        if op.kind in NEW_SIDE and op.new_block is not None:
+            current_new = heading_text(op.new_block) or current_new
+    return result
+
+
+def _hunks(ops: list[Op], context: int | None) -> tuple[list[Hunk], int]:
+    changes = [k for k, op in enumerate(ops) if op.kind != "equal"]
+    if not changes:
+        return [], len(ops)
+    headings = _headings(ops)
+    if context is None:
+        return [Hunk(headings[changes[0]], tuple(ops))], 0
+    spans: list[list[int]] = []  # [start, end) op ranges, merged when contexts touch
+    for k in changes:
+        start, end = max(0, k - context), min(len(ops), k + context + 1)
+        if spans and start <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], end)
+        else:
+            spans.append([start, end])
+    hunks = []
+    previous_end = 0
+    for start, end in spans:
+        first_change = next(k for k in changes if k >= start)
+        hunks.append(Hunk(headings[first_change], tuple(ops[start:end]), start - previous_end))
+        previous_end = end
+    return hunks, len(ops) - previous_end
+
+
+def _stats(ops: list[Op]) -> Stats:
+    def words(text: str | None) -> int:
+        return len(_WORD.findall(text or ""))
+
+    def changed_words(op: Op, tag: WordTag) -> int:
+        return sum(words(text) for t, text in op.words if t == tag)
+
+    kinds = Counter(op.kind for op in ops)
+    edited = [op for op in ops if op.words]
+    return Stats(
+        paragraphs_added=kinds["insert"],
+        paragraphs_removed=kinds["delete"],
+        paragraphs_changed=kinds["replace"],
+        paragraphs_moved=kinds["move-to"],
+        words_added=sum(words(op.new_block) for op in ops if op.kind == "insert")
+        + sum(changed_words(op, "insert") for op in edited),
+        words_removed=sum(words(op.old_block) for op in ops if op.kind == "delete")
+        + sum(changed_words(op, "delete") for op in edited),
+    )
+
+
+def diff_texts(old: str, new: str, context: int | None = 1) -> Diff:
+    """Diff two normalized texts; ``context`` unchanged blocks are kept around each
+    change (``None``: keep every block, one hunk)."""
+    old_blocks, new_blocks = split_blocks(old), split_blocks(new)
+    ops = _build_ops(old_blocks, new_blocks)
+    hunks, skipped_after = _hunks(ops, context)
+    return Diff(tuple(hunks), _stats(ops), skipped_after, len(old_blocks), len(new_blocks))
