@@ -1,0 +1,217 @@
+"""Judge one change of a policy against the promise in force before it (pure: no database, no clock).
+
+Every message is meant to be read as evidence: it names the dates and days it relies on, and says
+what a crawler cannot know.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from reports.dates import find_stated_dates, mask_stated_dates, preferred_stated_date
+from reports.promise import SCOPES, Promise, detect_promise, sentences
+
+__all__ = ["Finding", "VersionFacts", "judge_change", "CODES", "SEVERITIES"]
+
+CODES = (
+    "revision-date-not-updated",
+    "revision-date-backdated",
+    "date-only-change",
+    "posting-period-not-met",
+    "email-notice-promised",
+    "notice-promise-changed",
+)
+SEVERITIES = ("info", "warning", "violation")
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str
+    message: str
+
+
+@dataclass(frozen=True)
+class VersionFacts:
+    text: str
+    first_seen: datetime
+    last_seen: datetime
+    is_change: bool  # False for a policy's first archived version: its real appearance date is unknown
+
+
+def _day(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d")
+
+
+def _plural(n: int, unit: str) -> str:
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+
+def _span(delta: timedelta) -> str:
+    """Whole days and hours: rounding 6 days 23 hours to "7 days" would contradict a 7-day finding."""
+    hours = delta.seconds // 3600
+    days = _plural(delta.days, "day")
+    return f"{days} and {_plural(hours, 'hour')}" if hours else days
+
+
+def _quote(text: str, limit: int = 160) -> str:
+    flat = " ".join(text.split())
+    if len(flat) > limit:
+        flat = flat[:limit - 1].rstrip() + "\u2026"
+    return "\u201c" + flat + "\u201d"
+
+
+# --- stated dates --------------------------------------------------------------------------------
+
+def _date_findings(old: VersionFacts, new: VersionFacts, promise: Promise, text_changed: bool) -> list[Finding]:
+    old_dates, new_dates = find_stated_dates(old.text), find_stated_dates(new.text)
+    old_stated = preferred_stated_date(old_dates, promise.date_label)
+    new_stated = preferred_stated_date(new_dates, promise.date_label)
+    findings = []
+    if not text_changed:
+        shown = (f" ({old_stated.label}: {old_stated.date} \u2192 {new_stated.date})"
+                 if old_stated and new_stated and old_stated.date != new_stated.date else "")
+        findings.append(Finding("date-only-change", "info",
+                                f"Only the stated date changed{shown}; the policy text is otherwise identical."))
+    elif old_stated is not None:
+        # Any stated date that is new counts as updated: some pages move only "Effective Date".
+        unchanged = {d.date for d in new_dates} <= {d.date for d in old_dates}
+        if new_stated is None or unchanged:
+            if new_stated is None:
+                detail = f"the new version no longer states a {old_stated.label} date we can read (it was {old_stated.date})"
+            else:
+                detail = f"its stated {new_stated.label} date is still {new_stated.date}"
+            promised = f", though the policy promises a \u201c{promise.date_label}\u201d date" if promise.date_label else ""
+            findings.append(Finding(
+                "revision-date-not-updated", "violation" if promise.date_label else "warning",
+                f"The policy text changed (first seen {_day(new.first_seen)}) but {detail}{promised}."))
+    if (new_stated is not None and (old_stated is None or new_stated.date != old_stated.date)
+            and new_stated.date < old.last_seen.date()):
+        findings.append(Finding(
+            "revision-date-backdated", "violation",
+            f"The new version states {new_stated.label} {new_stated.date}, but the previous text was still "
+            f"online on {_day(old.last_seen)}: the stated date is earlier than the change."))
+    return findings
+
+
+# --- posting period ------------------------------------------------------------------------------
+
+def _posting_findings(old: VersionFacts, new: VersionFacts, promise: Promise) -> list[Finding]:
+    if not (old.is_change and promise.posting_days):
+        return []
+    lived = new.first_seen - old.first_seen
+    if lived >= timedelta(days=promise.posting_days):
+        return []
+    return [Finding(
+        "posting-period-not-met", "violation",
+        f"The version first seen on {_day(old.first_seen)} (itself a change) was replaced by the version "
+        f"first seen on {_day(new.first_seen)}, {_span(lived)} later, though the policy promises to post "
+        f"changes for {promise.posting_days} days.")]
+
+
+# --- personal-information changes ----------------------------------------------------------------
+
+_PRACTICE = re.compile(
+    r"\b(?:collect\w*|gather\w*|us(?:e|es|ed|ing|age)|shar(?:e|es|ed|ing)|disclos\w*|sell\w*|sold|rent\w*|"
+    r"trad(?:e|es|ed|ing)|transfer\w*|releas\w*|process\w*|stor(?:e|es|ed|ing)|retain\w*|retention|track\w*|"
+    r"third[- ]part(?:y|ies)|partners?|advertis\w*|market(?:s|ed|ing)?)\b",
+    re.IGNORECASE,
+)
+_DATA = re.compile(
+    r"\b(?:personal(?:ly)?\s+ident\w+\s+information|personal\s+(?:information|data|details)|"
+    r"(?:your|customer|customers|user|users|contact|account|payment|credit\s+card|location|usage|this|that|"
+    r"such|the)['\u2019]?\s+(?:information|data|details)|data|cookies?|e-?mail\s+address(?:es)?|"
+    r"ip\s+address(?:es)?|phone\s+numbers?)\b",
+    re.IGNORECASE,
+)
+
+
+def _personal_info_sentence(old_masked: str, new_masked: str) -> str | None:
+    """A changed sentence (added or removed) about collecting, using or sharing personal information."""
+    old_s, new_s = sentences(old_masked), sentences(new_masked)
+    old_set, new_set = set(old_s), set(new_s)
+    changed = [s for s in new_s if s not in old_set] + [s for s in old_s if s not in new_set]
+    return next((s for s in changed if _PRACTICE.search(s) and _DATA.search(s)), None)
+
+
+_SCOPE_PHRASES = {
+    "any": "of any change",
+    "material": "of material changes",
+    "personal-info-use": "before personal information is used in a new way",
+}
+
+
+def _email_findings(old_masked: str, new_masked: str, promise: Promise) -> list[Finding]:
+    if promise.email is None:
+        return []
+    sentence = _personal_info_sentence(old_masked, new_masked)
+    if sentence is None and promise.email != "any":
+        return []
+    about = (f"This change alters how personal information is collected, used or shared ({_quote(sentence)})"
+             if sentence else "This change alters the policy")
+    return [Finding(
+        "email-notice-promised", "warning",
+        f"{about}; the policy promises to notify customers by email {_SCOPE_PHRASES[promise.email]}, so "
+        f"customers should have been emailed. A crawler cannot see whether that email was sent.")]
+
+
+# --- the notification clause itself --------------------------------------------------------------
+
+def _weakenings(before: Promise | None, after: Promise | None) -> list[str]:
+    def get(p: Promise | None, key: str):
+        return getattr(p, key) if p else None
+    weaker = []
+    for key, name in (("posted", "posting changes on the page"), ("email", "notice by email")):
+        was, now = get(before, key), get(after, key)
+        if was and not now:
+            weaker.append(f"{name} is no longer promised")
+        elif was and now and SCOPES.index(now) < SCOPES.index(was):
+            weaker.append(f"{name} now covers {now} changes instead of {was}")
+    for key, name in (("posting_days", "posting period"), ("notice_days", "advance-notice period")):
+        was, now = get(before, key), get(after, key)
+        if was and (not now or now < was):
+            weaker.append(f"the {name} went from {was} days to {f'{now} days' if now else 'none'}")
+    return weaker
+
+
+def _clause_key(p: Promise | None) -> tuple[object, ...]:
+    """What the clause promises and says; a date statement inside it is judged by the date findings."""
+    if p is None:
+        return (None,) * 5
+    wording = " ".join(mask_stated_dates(p.clause or "").split()).casefold()
+    return (p.posted, p.email, p.posting_days, p.notice_days, wording)
+
+
+def _notice_findings(old: VersionFacts, new: VersionFacts, promise: Promise) -> list[Finding]:
+    before = detect_promise(old.text, clause=promise.clause)
+    after = detect_promise(new.text, clause=promise.clause)
+    if _clause_key(before) == _clause_key(after):
+        return []
+    weaker = _weakenings(before, after)
+    if not (after and after.clause):
+        description = "The policy's change-notification clause was removed"
+    elif not (before and before.clause):
+        description = f"The policy now has a change-notification clause: {_quote(after.clause)}"
+    else:
+        was = set(sentences(before.clause))
+        added = [s for s in sentences(after.clause) if s not in was]
+        description = ("The policy's change-notification clause changed; it now reads "
+                       f"{_quote(added[0]) if added else _quote(after.clause)}")
+    if weaker:
+        return [Finding("notice-promise-changed", "violation",
+                        f"{description}. The promise was weakened: {'; '.join(weaker)}.")]
+    return [Finding("notice-promise-changed", "warning", f"{description}.")]
+
+
+def judge_change(old: VersionFacts, new: VersionFacts, promise: Promise) -> list[Finding]:
+    """Findings for the step `old` -> `new`, judged against `promise` (the promise in force in `old`)."""
+    if old.text == new.text:
+        return []
+    old_masked, new_masked = mask_stated_dates(old.text), mask_stated_dates(new.text)
+    text_changed = old_masked != new_masked
+    findings = _date_findings(old, new, promise, text_changed) + _posting_findings(old, new, promise)
+    if text_changed:
+        findings += _email_findings(old_masked, new_masked, promise) + _notice_findings(old, new, promise)
+    return findings
