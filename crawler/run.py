@@ -21,6 +21,6 @@ def crawl(policies: list, db_path: str, config_path: str, overrides: dict[str, A
     settings.setmodule("crawler.settings", priority="project")  # also when run outside the repository
     settings.update({"POLICYDIFF_DB": str(db_path), "POLICYDIFF_CONFIG": str(config_path), **(overrides or {})},
                     priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     process.crawl("policy", policies=policies)
     process.start()

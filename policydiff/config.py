@@ -20,7 +20,10 @@ __all__ = ["Config", "ConfigError", "EmailSettings", "Policy", "load_config", "p
 POLICY_KEYS = {"name", "url", "select", "remove", "every", "promise", "notify"}
 EMAIL_KEYS = {"host", "port", "security", "username", "password_env", "from", "to", "operators",
               "alert_after"}
-TOP_KEYS = {"policies", "email", "archive"}
+TOP_KEYS = {"policies", "email", "archive", "crawl"}
+# [crawl] keys and the Scrapy settings they set (see crawler/settings.py for the defaults and reasons).
+CRAWL_KEYS = {"delay": "DOWNLOAD_DELAY", "timeout": "DOWNLOAD_TIMEOUT", "retries": "RETRY_TIMES",
+              "backoff": "RETRY_BACKOFF_BASE", "max_bytes": "DOWNLOAD_MAXSIZE"}
 ARCHIVE_KEYS = {"public_url"}
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
@@ -67,6 +70,7 @@ class Config:
     policies: dict[str, Policy]
     email: EmailSettings | None = None
     public_url: str | None = None  # Datasette's public base URL, for links in reports
+    crawl: dict[str, Any] = field(default_factory=dict)  # Scrapy settings from [crawl]
 
     def pick(self, ids: list[str] | tuple[str, ...] = ()) -> list[Policy]:
         """The named policies (all when none are named), or a ConfigError naming the unknown id."""
@@ -106,7 +110,7 @@ def load_config(path: str | os.PathLike) -> Config:
         raise ConfigError(f"{path}: 'policies' must be tables like [policies.<id>]")
     policies = {pid: _policy(path, pid, table) for pid, table in tables.items()}
     return Config(path=path, policies=policies, email=_email(path, data.get("email")),
-                  public_url=_archive(path, data.get("archive", {})))
+                  public_url=_archive(path, data.get("archive", {})), crawl=_crawl(path, data.get("crawl", {})))
 
 
 def _policy(path: Path, pid: str, table: Any) -> Policy:
@@ -169,11 +173,11 @@ def _email(path: Path, table: Any) -> EmailSettings | None:
 
     if not isinstance(table, dict):
         raise fail("must be a table")
+    if "password" in table:
+        raise fail("put the password in an environment variable and name it with password_env")
     unknown = set(table) - EMAIL_KEYS
     if unknown:
         raise fail(f"unknown key '{sorted(unknown)[0]}' (allowed: {', '.join(sorted(EMAIL_KEYS))})")
-    if "password" in table:
-        raise fail("put the password in an environment variable and name it with password_env")
     security = table.get("security", "none")
     if security not in ("starttls", "ssl", "none"):
         raise fail(f"security must be starttls, ssl or none, not {security!r}")
@@ -202,3 +206,16 @@ def _archive(path: Path, table: Any) -> str | None:
         raise ConfigError(f"{path}: [archive]: the only key is public_url (Datasette's public base URL)")
     url = table.get("public_url")
     return url.rstrip("/") if isinstance(url, str) and url else None
+
+
+def _crawl(path: Path, table: Any) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [crawl]: must be a table")
+    settings = {}
+    for key, value in table.items():
+        if key not in CRAWL_KEYS:
+            raise ConfigError(f"{path}: [crawl]: unknown key '{key}' (allowed: {', '.join(sorted(CRAWL_KEYS))})")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ConfigError(f"{path}: [crawl]: {key} must be a number of zero or more, not {value!r}")
+        settings[CRAWL_KEYS[key]] = value
+    return settings

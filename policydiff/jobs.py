@@ -38,7 +38,7 @@ def crawl_now(config: Config, db_path: Path, policies: list, overrides: dict | N
     sync_policies(db, list(config.policies.values()))
     before = db.execute("SELECT coalesce(max(id), 0) FROM fetches").fetchone()[0]
     db.close()
-    crawl(policies, str(db_path), str(config.path), overrides)
+    crawl(policies, str(db_path), str(config.path), {**config.crawl, **(overrides or {})})
     db = open_db(db_path)
     try:
         return [_line(db, policy.id, before) for policy in policies]

@@ -7,9 +7,6 @@ from datetime import datetime, timedelta, timezone
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
-from twisted.internet.error import (ConnectionRefusedError, DNSLookupError, TCPTimedOutError,
-                                    TimeoutError as TwistedTimeout)
-from twisted.web._newclient import ResponseFailed
 
 from archive.db import open_db
 from archive.store import last_fetch, now_iso
@@ -66,27 +63,37 @@ class PolicySpider(scrapy.Spider):
                    final_url=request.url, error=reason, error_outcome=outcome)
 
 
+# Scrapy 2.13+ raises its own exception types where older versions let Twisted's through: match names.
+_FAILURES = [
+    ({"DownloadConnectionRefusedError", "ConnectionRefusedError"}, "failed",
+     "refused: the server refused the connection; the next run tries again"),
+    ({"CannotResolveHostError", "DNSLookupError"}, "failed",
+     "dns: the host name does not resolve; check the URL and the network"),
+    ({"DownloadTimeoutError", "TimeoutError", "TCPTimedOutError"}, "failed",
+     "timeout: no complete answer within {timeout} s; the next run tries again"),
+    ({"ResponseDataLossError"}, "rejected",
+     "truncated: the connection closed before the whole page arrived; nothing recorded"),
+    ({"DownloadCancelledError", "CancelledError"}, "rejected",
+     "too-large: the response is larger than the size cap (max_bytes); not a policy page"),
+    ({"UnsupportedURLSchemeError"}, "rejected",
+     "scheme: only http and https URLs are fetched"),
+]
+
+
 def describe_failure(error: BaseException, timeout: int) -> tuple[str, str]:
     """(outcome, reason) for a request that got no usable response."""
     if isinstance(error, IgnoreRequest):
         text = str(error)
         if "robots.txt" in text:
             return "rejected", "robots: robots.txt forbids fetching this page; nothing fetched"
-        if "max redirections" in text.lower() or "redirect" in text.lower():
+        if "redirect" in text.lower():
             return "rejected", f"redirect-loop: {text} (check the URL in policies.toml)"
         return "rejected", f"ignored: {text}"
-    if isinstance(error, DNSLookupError):
-        return "failed", "dns: the host name does not resolve; check the URL and the network"
-    if isinstance(error, ConnectionRefusedError):
-        return "failed", "refused: the server refused the connection; the next run tries again"
-    if isinstance(error, (TwistedTimeout, TCPTimedOutError)):
-        return "failed", f"timeout: no complete answer within {timeout} s; the next run tries again"
-    if isinstance(error, ResponseFailed):
-        causes = " ".join(str(r.value) for r in error.reasons)
-        if "PotentialDataLoss" in causes or "DataLoss" in causes or "not all data" in causes.lower():
-            return "rejected", "truncated: the connection closed before the whole page arrived; nothing recorded"
-        return "failed", f"connection: the connection broke ({causes or error}); the next run tries again"
-    name = type(error).__name__
-    if name == "CancelledError" or "maxsize" in str(error).lower() or "max size" in str(error).lower():
-        return "rejected", "too-large: the response is larger than DOWNLOAD_MAXSIZE; not a policy page"
-    return "failed", f"error: {name}: {error}"
+    names = {cls.__name__ for cls in type(error).__mro__}
+    for known, outcome, reason in _FAILURES:
+        if names & known:
+            return outcome, reason.format(timeout=timeout)
+    causes = " ".join(str(r.value) for r in getattr(error, "reasons", []))
+    if "DataLoss" in causes or "not all data" in causes.lower():
+        return "rejected", "truncated: the connection closed before the whole page arrived; nothing recorded"
+    return "failed", f"connection: {type(error).__name__}: {error or causes}; the next run tries again"
