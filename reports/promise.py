@@ -8,6 +8,7 @@ paragraphs saying the policy may change), then read channels, scopes and days fr
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -91,8 +92,10 @@ _CHANGE_HEADING = re.compile(
     r"|(?:notification|notice)\s+of\s+changes)",
     re.IGNORECASE,
 )
+_NUMBERED_HEADING = re.compile(rf"{_NUMBERING}(?:{_CHANGE_HEADING.pattern})", re.IGNORECASE)
 _BARE_HEADING = re.compile(r"(?:changes|updates|amendments)(?:\s+(?:and|&)\s+(?:changes|updates|amendments))?",
                            re.IGNORECASE)
+_HEADING_MARK = re.compile(rf"^#+\s*{_NUMBERING}", re.IGNORECASE)
 # A run-in heading glued to its paragraph: "...Changes to Our PolicyIf we decide ..."
 _RUN_IN_BODY = re.compile(r"[:.]?\s*(?=[A-Z\"\u201c])")
 _CHANGE_SENTENCE = re.compile(
@@ -116,23 +119,21 @@ def _is_heading_like(block: str) -> bool:
 
 def _standalone_heading(block: str) -> bool:
     if block.startswith("#"):
-        title = re.sub(rf"^#+\s*{_NUMBERING}", "", block, flags=re.IGNORECASE).strip()
-        return bool(_CHANGE_HEADING.search(title) or _BARE_HEADING.fullmatch(title.rstrip(":")))
-    return _is_heading_like(block) and bool(
-        re.fullmatch(rf"{_NUMBERING}(?:{_CHANGE_HEADING.pattern})\s*:?", block, re.IGNORECASE))
+        title = _HEADING_MARK.sub("", block).strip().rstrip(":")
+        return bool(_CHANGE_HEADING.search(title) or _BARE_HEADING.fullmatch(title))
+    return _is_heading_like(block) and bool(_NUMBERED_HEADING.fullmatch(block.rstrip(": ")))
 
 
 def _split_run_in(block: str, heading: re.Pattern[str]) -> tuple[str, str] | None:
     m = heading.match(block)
-    if m and m.end() < len(block) and _RUN_IN_BODY.match(block, m.end()):
+    if m and m.end() < len(block) and len(m.group().split()) <= 12 and _RUN_IN_BODY.match(block, m.end()):
         return block[:m.end()], block[m.end():].lstrip(":. ")
     return None
 
 
 def _hint_pattern(clause: str) -> re.Pattern[str] | None:
     """The declared clause (a heading or the clause's first words) as a whitespace-tolerant prefix."""
-    first = clause.strip().split("\n", 1)[0].lstrip("# ")[:80]
-    words = first.split()
+    words = clause.strip().split("\n", 1)[0].lstrip("# ")[:80].split()
     return re.compile(r"\s*".join(map(re.escape, words)), re.IGNORECASE) if words else None
 
 
@@ -149,30 +150,41 @@ def _following(blocks: list[str], start: int) -> list[str]:
     return body
 
 
-def _locate(blocks: list[str], hint: str | None) -> tuple[str | None, list[str]]:
-    """(heading, body paragraphs) of the change-notification clause; body empty if none."""
+def _candidates(blocks: list[str], hint: str | None) -> Iterator[tuple[str | None, list[str]]]:
+    """(heading, body) of possible clauses: the declared one first, then change headings in order."""
     pattern = _hint_pattern(hint) if hint else None
-    if pattern:
-        for i, block in enumerate(blocks):
-            stripped = block.lstrip("# ")
-            m = pattern.match(stripped)
-            if not m:
-                continue
-            if m.end() == len(stripped.rstrip(":")):
-                return stripped, _following(blocks, i + 1)
-            split = _split_run_in(stripped, pattern)
-            if split and len(m.group().split()) <= 12:
-                return split[0], [split[1]] + _following(blocks, i + 1)
-            return None, [block] + _following(blocks, i + 1)
-    heading_re = re.compile(rf"{_NUMBERING}(?:{_CHANGE_HEADING.pattern})", re.IGNORECASE)
+    for i, block in enumerate(blocks if pattern else ()):
+        stripped = block.lstrip("# ")
+        m = pattern.match(stripped)
+        if not m:
+            continue
+        if m.end() == len(stripped.rstrip(": ")):
+            yield stripped, _following(blocks, i + 1)
+        elif split := _split_run_in(stripped, pattern):
+            yield split[0], [split[1]] + _following(blocks, i + 1)
+        else:  # the declared clause gave the paragraph's first words
+            yield None, [block] + _following(blocks, i + 1)
     for i, block in enumerate(blocks):
         if _standalone_heading(block):
-            return block.lstrip("# "), _following(blocks, i + 1)
-        split = _split_run_in(block, heading_re)
-        if split:
-            return split[0], [split[1]] + _following(blocks, i + 1)
-    body = [b for b in blocks if not _is_heading_like(b) and _CHANGE_SENTENCE.search(b)]
-    return None, body
+            yield block.lstrip("# "), _following(blocks, i + 1)
+        elif split := _split_run_in(block, _NUMBERED_HEADING):
+            yield split[0], [split[1]] + _following(blocks, i + 1)
+
+
+def _locate(blocks: list[str], hint: str | None) -> tuple[str | None, list[str]]:
+    """(heading, body paragraphs) of the change-notification clause; both empty if none.
+
+    A heading with nothing under it (a table of contents line) only counts if nothing better
+    follows; without any heading, the paragraphs saying the policy may change are the clause.
+    """
+    bare_heading = None
+    for heading, body in _candidates(blocks, hint):
+        if body:
+            return heading, body
+        bare_heading = bare_heading or heading
+    if bare_heading:
+        return bare_heading, []
+    return None, [b for b in blocks if not _is_heading_like(b) and _CHANGE_SENTENCE.search(b)]
 
 
 # --- reading the clause --------------------------------------------------------------------------
@@ -200,9 +212,11 @@ _NEW_USE = re.compile(
     r"|\bpurposes?\s+other\s+than\b",
     re.IGNORECASE,
 )
-# "such changes", "do so": the sentence takes its scope from the one before.
-_BACK_REFERENCE = re.compile(r"\b(?:such|these)\s+(?:changes?|updates?|revisions?)\b|\bdo\s+so\b|\bin\s+(?:that|such)\s+case\b",
-                             re.IGNORECASE)
+# "such changes", "do so", "we will also": the sentence takes its scope from the one before.
+_BACK_REFERENCE = re.compile(
+    r"\b(?:such|these)\s+(?:changes?|updates?|revisions?)\b|\bdo\s+so\b|\bin\s+(?:that|such)\s+case\b|\balso\b",
+    re.IGNORECASE,
+)
 
 _SMALL = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
           "seventeen eighteen nineteen").split()

@@ -60,11 +60,17 @@ def test_tonerrefillkits_clause():
     assert "How To Make Changes" not in p.clause
 
 
-def test_tonerrefillkits_with_heading_split_from_paragraph():
-    text = TONERREFILLKITS.replace("Our PolicyIf we decide", "Our Policy\n\nIf we decide").replace(
-        "How We Notify", "## How We Notify")
+@pytest.mark.parametrize("heading, dates", [
+    # What crawler.extract emits: the run-in heading as its own short paragraph, one date a line.
+    ("How We Notify You of Changes to Our Policy\n\n", "Effective Date: 1999.07.15\nLast Revised: 2016.02.15"),
+    ("## How We Notify You of Changes to Our Policy\n\n", "Effective Date: 1999.07.15 Last Revised: 2016.02.15"),
+])
+def test_tonerrefillkits_heading_forms(heading, dates):
+    text = (TONERREFILLKITS.replace("How We Notify You of Changes to Our Policy", heading)
+            .replace("Effective Date: 1999.07.15Last Revised: 2016.02.15", dates))
     p = detect_promise(text)
     assert (p.posted, p.email, p.date_label) == ("any", "personal-info-use", "Last Revised")
+    assert p.clause.startswith("How We Notify You of Changes to Our Policy\n\nIf we decide")
 
 
 def test_megatoners_clause():
@@ -89,6 +95,13 @@ def test_megatoners_normalized():
     ("# Updates to this notice\n\nIf we make significant changes, we will notify you directly. "
      "Such changes will remain posted on this page for at least fourteen days.",
      ("material", "material", 14, None)),
+    ("# 12. Amendments to this Privacy Policy\n\nWe may modify this Privacy Policy. In case of material changes, "
+     "we will inform you by email or through a notice on our website at least 30 days before they take effect."
+     "\n\n# 13. Contact\n\nWrite to us by email.",
+     ("material", "material", None, 30)),
+    ("## Changes\n\nWhen we change the policy in a material way, a notice will be posted on our website. "
+     "We will also contact you, for example by email.",
+     ("material", "material", None, None)),
     ("We may update this privacy policy from time to time. The updated policy will be posted on this page.",
      ("any", None, None, None)),
     ("# Changes\n\nWe will notify you by:\n\n- email to your account address\n- a banner on our home page",
@@ -97,6 +110,13 @@ def test_megatoners_normalized():
 def test_common_phrasings(text, expected):
     p = detect_promise(text)
     assert (p.posted, p.email, p.posting_days, p.notice_days) == expected
+
+
+def test_table_of_contents_line_is_not_the_clause():
+    text = "Contents\nChanges to this Policy\nCookies\nWe use cookies.\nChanges to this Policy\nWe post changes here for 10 days.\n"
+    p = detect_promise(text)
+    assert (p.posted, p.posting_days, p.clause) == (
+        "any", 10, "Changes to this Policy\n\nWe post changes here for 10 days.")
 
 
 def test_no_clause_no_date_is_none():
