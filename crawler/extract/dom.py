@@ -1,0 +1,61 @@
+"""Parsing and the few tree edits every path needs (plain lxml.etree elements: cheapest proxies)."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+__all__ = ["parse", "drop", "strip_non_content", "drop_hidden"]
+
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, default_doctype=False)
+# C0 controls other than tab/newline/CR never reach the tree: lxml refuses NUL, and the normalizer
+# uses \x01-\x03 as sentinels.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NOT_CONTENT = ("head", "script", "style", "noscript", "template", "svg", "math", "iframe", "object",
+                "embed", "canvas", "audio", "video", "link", "meta", "base", "title")
+_MAYBE_HIDDEN = etree.XPath("//*[@hidden or @aria-hidden or @style or self::input]")
+_HIDING_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+def parse(html: str) -> etree._Element | None:
+    """The document element, or None when there is nothing to parse."""
+    html = _CONTROLS.sub("", html)
+    if not html.strip():
+        return None
+    try:
+        doc = etree.fromstring(html.encode("utf-8", "replace"), _PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError):
+        return None
+    return doc
+
+
+def drop(el: etree._Element) -> None:
+    """Remove el and its subtree but keep the text that follows it (its tail)."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def strip_non_content(doc: etree._Element) -> None:
+    """Scripts, styles, head, embedded objects: never text a reader sees."""
+    etree.strip_elements(doc, *_NOT_CONTENT, with_tail=False)
+
+
+def drop_hidden(doc: etree._Element) -> None:
+    """Elements the page hides (hidden, aria-hidden, inline display:none, hidden inputs)."""
+    for el in _MAYBE_HIDDEN(doc):
+        if (
+            el.get("hidden") is not None
+            or el.get("aria-hidden", "").lower() == "true"
+            or el.tag == "input"
+            or _HIDING_STYLE.search(el.get("style", ""))
+        ):
+            drop(el)

@@ -1,0 +1,270 @@
+"""A cleaned lxml tree to deterministic Markdown-like text (the contract in docs/design.md)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from urllib.parse import urljoin
+
+from lxml import etree
+
+__all__ = ["to_markdown"]
+
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote body center dd details dialog dir div dl dt fieldset figcaption "
+    "figure footer form header hgroup hr html li main menu nav ol p pre section summary table tbody td "
+    "tfoot th thead tr ul legend caption".split()
+)
+_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_BOLD = frozenset(("b", "strong"))
+_SKIP = frozenset(("img", "input", "select", "button", "textarea", "option", "hr", "wbr", "map", "area"))
+# Depth past which an element's text is taken whole: keeps hostile nesting from exhausting the stack.
+_MAX_DEPTH = 180
+
+# Sentinels for line breaks and bold runs inside a paragraph (control characters are stripped from input).
+BR, BOLD_ON, BOLD_OFF = "\x01", "\x02", "\x03"
+_FOLD = {0xA0: " ", 0x1680: " ", 0x202F: " ", 0x205F: " ", 0x3000: " ", 0x2028: BR, 0x2029: BR,
+         0x200B: None, 0x200C: None, 0x200D: None, 0x2060: None, 0xFEFF: None, 0xAD: None}
+_FOLD.update({c: " " for c in range(0x2000, 0x200B)})
+_PARA_BREAK = re.compile(BR + r"[^\S\x01]*(?:" + BR + r"[^\S\x01]*)+")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)]?\s*$")
+
+
+_FOLDABLE = re.compile("[" + "".join(chr(c) for c in _FOLD) + "]")
+
+
+def _fold(text: str) -> str:
+    # translate() with a dict is slow per character: only pay for it when there is something to fold.
+    return text.translate(_FOLD) if _FOLDABLE.search(text) else text
+
+
+def _inline(text: str) -> str:
+    """One line: sentinels dropped, whitespace collapsed."""
+    return " ".join(text.replace(BR, " ").replace(BOLD_ON, "").replace(BOLD_OFF, "").split())
+
+
+def _split_run_ins(par: str) -> list[str]:
+    """Separate bold run-in headings ("<b>Security</b>We use ...") from their paragraph text.
+
+    A bold run is a run-in heading when it opens the paragraph or follows a finished sentence, is
+    short, and is followed by text that does not continue a sentence. Labels ending in ':' stay inline
+    ("Last Revised: 2016.02.15") but never glued to their value.
+    """
+    parts: list[str] = []
+    rest = par
+    while (start := rest.find(BOLD_ON)) >= 0:
+        end = rest.find(BOLD_OFF, start)
+        if end < 0:
+            break
+        before, bold, after = rest[:start], rest[start + 1:end], rest[end + 1:]
+        label = _inline(bold)
+        after_text = _inline(after)
+        if label.endswith(":"):
+            if after[:1].strip():
+                after = " " + after
+            rest = before + label + after
+            continue
+        runin = (
+            label and after_text and len(label) <= 120 and not after_text[0].islower()
+            and after_text[0] not in ",.;:)" and _sentence_boundary(before)
+        )
+        if runin:
+            parts += [before, label]
+            rest = after
+        else:
+            rest = before + bold + after
+    parts.append(rest)
+    return parts
+
+
+def _sentence_boundary(before: str) -> bool:
+    before = before.rstrip(" \t\n\r")
+    return not _inline(before) or before.endswith(BR) or bool(_SENTENCE_END.search(before))
+
+
+class _Converter:
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.blocks: list[str] = []
+        self.buf: list[str] = []
+        self.bold = 0
+
+    # -- output ---------------------------------------------------------------------------------
+    def flush(self) -> None:
+        if not self.buf:
+            return
+        text = "".join(self.buf)
+        self.buf = []
+        if text.isspace():
+            return
+        text = _fold(text)
+        for par in _PARA_BREAK.split(text) if BR in text else (text,):
+            for piece in _split_run_ins(par) if BOLD_ON in par else (par,):
+                lines = [_inline(line) for line in piece.split(BR)]
+                if out := "\n".join(line for line in lines if line):
+                    self.blocks.append(out)
+
+    def block(self, text: str) -> None:
+        self.flush()
+        if text:
+            self.blocks.append(text)
+
+    # -- walking --------------------------------------------------------------------------------
+    def children(self, el: etree._Element, depth: int) -> None:
+        if el.text:
+            self.buf.append(el.text)
+        for child in el:
+            self.node(child, depth + 1)
+            if child.tail:
+                self.buf.append(child.tail)
+
+    def node(self, el: etree._Element, depth: int) -> None:
+        tag = el.tag
+        if not isinstance(tag, str) or tag in _SKIP:
+            return
+        if depth > _MAX_DEPTH:
+            self.buf.append(" " + " ".join(el.itertext()) + " ")
+            return
+        if tag == "br":
+            self.buf.append(BR)
+        elif tag in _BOLD:
+            self.bold += 1
+            if self.bold == 1:
+                self.buf.append(BOLD_ON)
+            self.children(el, depth)
+            if self.bold == 1:
+                self.buf.append(BOLD_OFF)
+            self.bold -= 1
+        elif tag == "a":
+            self.link(el, depth)
+        elif tag in _HEADINGS:
+            self.block(("#" * _HEADINGS[tag] + " " + _inline(_fold(self.sub(el, depth, inline=True)))).rstrip("# "))
+            self.flush()
+        elif tag in ("ul", "ol", "menu", "dir"):
+            self.list(el, depth)
+        elif tag == "table":
+            self.table(el, depth)
+        elif tag == "pre":
+            self.flush()
+            self.buf.append(BR.join(_fold("".join(el.itertext())).splitlines()))
+            self.flush()
+        elif tag in BLOCK_TAGS:
+            self.flush()
+            self.children(el, depth)
+            self.flush()
+        else:
+            self.children(el, depth)
+
+    def sub(self, el: etree._Element, depth: int, inline: bool = False) -> str:
+        """Render el's content apart: as one line (inline) or as blocks joined by newlines."""
+        conv = _Converter(self.base)
+        conv.children(el, depth)
+        conv.flush()
+        return (" " if inline else "\n").join(conv.blocks)
+
+    def link(self, el: etree._Element, depth: int) -> None:
+        href = (el.get("href") or "").strip()
+        if any(isinstance(d.tag, str) and (d.tag in BLOCK_TAGS or d.tag in _HEADINGS) for d in el.iterdescendants()):
+            self.flush()  # a card-like link wrapping blocks: its content, not one giant link
+            self.children(el, depth)
+            self.flush()
+            return
+        text = _inline(_fold(self.sub(el, depth, inline=True)))
+        if not text:
+            return
+        if not href or href.lower().startswith(("javascript:", "data:", "vbscript:")):
+            self.buf.append(text)
+            return
+        target = href if href.lower().startswith("mailto:") else _join(self.base, href)
+        if target.lower().startswith("mailto:") and target[7:].split("?")[0] == text:
+            self.buf.append(text)  # an address shown as itself: plain text, however it was obfuscated
+        else:
+            self.buf.append(f"[{text}]({target.replace(' ', '%20')})")
+
+    def list(self, el: etree._Element, depth: int) -> None:
+        ordered = el.tag == "ol"
+        try:
+            number = int(el.get("start", "1")) if ordered else 1
+        except ValueError:
+            number = 1
+        lines: list[str] = []
+        self.flush()
+        loose = _Converter(self.base)  # text sitting directly in the list, outside any <li>
+        if el.text and el.text.strip():
+            loose.buf.append(el.text)
+        for child in el:
+            if isinstance(child.tag, str) and child.tag == "li":
+                loose.flush()
+                lines += loose.blocks
+                loose.blocks = []
+                marker = f"{number}. " if ordered else "- "
+                number += 1
+                body = self.sub(child, depth + 1)
+                if body:
+                    first, *more = body.split("\n")
+                    lines.append(marker + first)
+                    lines += ["  " + line if line else line for line in more]
+            else:
+                loose.node(child, depth + 1)
+            if child.tail and child.tail.strip():
+                loose.buf.append(child.tail)
+        loose.flush()
+        lines += loose.blocks
+        self.block("\n".join(lines))
+
+    def table(self, el: etree._Element, depth: int) -> None:
+        rows = [r for r in el.iter("tr") if _owner_table(r) is el]
+        if _is_layout(el, rows):
+            self.flush()
+            self.children(el, depth)
+            self.flush()
+            return
+        out = []
+        for row in rows:
+            cells = [self.sub(c, depth + 2, inline=True) for c in row if isinstance(c.tag, str) and c.tag in ("td", "th")]
+            cells = [_inline(_fold(c)).replace("|", "\\|") for c in cells]
+            if any(cells):
+                out.append("| " + " | ".join(cells) + " |")
+        caption = el.find("caption")
+        if caption is not None:
+            self.block(_inline(_fold("".join(caption.itertext()))))
+        self.block("\n".join(out))
+
+
+@lru_cache(maxsize=4096)
+def _join(base: str, href: str) -> str:
+    try:
+        return urljoin(base, href)
+    except ValueError:  # e.g. a malformed IPv6 host: keep the link as written
+        return href
+
+
+def _owner_table(el: etree._Element) -> etree._Element | None:
+    for anc in el.iterancestors("table"):
+        return anc
+    return None
+
+
+_LAYOUT_INSIDE = etree.XPath(".//table | .//p | .//div | .//ul | .//ol | .//h1 | .//h2 | .//h3 | .//h4 | .//form")
+
+
+def _is_layout(table: etree._Element, rows: list) -> bool:
+    """Old sites lay pages out with tables: such a table's cells are blocks, not data."""
+    if not rows or all(sum(1 for c in r if c.tag in ("td", "th")) <= 1 for r in rows):
+        return True
+    for node in _LAYOUT_INSIDE(table):
+        if node.tag == "table" or len("".join(node.itertext())) > 200:
+            return True
+    return any(len("".join(c.itertext())) > 600 for r in rows for c in r if isinstance(c.tag, str))
+
+
+def to_markdown(roots: list[etree._Element], base: str) -> str:
+    """Render elements (already cleaned and in document order) as one text."""
+    conv = _Converter(base)
+    for root in roots:
+        conv.node(root, 0)
+        conv.flush()
+    text = "\n\n".join(conv.blocks)
+    text = unicodedata.normalize("NFC", text)
+    return text + "\n" if text else ""
