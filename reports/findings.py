@@ -80,14 +80,18 @@ def _date_findings(old: VersionFacts, new: VersionFacts, promise: Promise, text_
         unchanged = {d.date for d in new_dates} <= {d.date for d in old_dates}
         if new_stated is None or unchanged:
             if new_stated is None:
-                detail = f"the new version no longer states a {old_stated.label} date we can read (it was {old_stated.date})"
+                detail = (f"the new version no longer states a {old_stated.label} date we can read "
+                          f"(it was {old_stated.date})")
             else:
                 detail = f"its stated {new_stated.label} date is still {new_stated.date}"
-            promised = f", though the policy promises a \u201c{promise.date_label}\u201d date" if promise.date_label else ""
+            promised = (f", though the policy promises a \u201c{promise.date_label}\u201d date"
+                        if promise.date_label else "")
             findings.append(Finding(
                 "revision-date-not-updated", "violation" if promise.date_label else "warning",
                 f"The policy text changed (first seen {_day(new.first_seen)}) but {detail}{promised}."))
-    if (new_stated is not None and (old_stated is None or new_stated.date != old_stated.date)
+    # Only a text change can be backdated: a date-only edit may be correcting the date of an earlier
+    # version, which this pair of versions cannot refute.
+    if (text_changed and new_stated is not None and (old_stated is None or new_stated.date != old_stated.date)
             and new_stated.date < old.last_seen.date()):
         findings.append(Finding(
             "revision-date-backdated", "violation",

@@ -221,7 +221,9 @@ _BACK_REFERENCE = re.compile(
 _SMALL = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
           "seventeen eighteen nineteen").split()
 _TENS = dict(zip("twenty thirty forty fifty sixty seventy eighty ninety".split(), range(20, 100, 10)))
-_NUMBER_WORD = rf"(?:(?:{'|'.join(_TENS)})(?:[- ](?:{'|'.join(_SMALL[1:10])}))?|{'|'.join(sorted(_SMALL, key=len, reverse=True))})"
+# Longest first, so "seventeen" is not read as "seven".
+_NUMBER_WORD = (rf"(?:(?:{'|'.join(_TENS)})(?:[- ](?:{'|'.join(_SMALL[1:10])}))?"
+                rf"|{'|'.join(sorted(_SMALL, key=len, reverse=True))})")
 _DAYS = re.compile(
     rf"(?<![\w-])(?P<n>[0-9]{{1,3}}|{_NUMBER_WORD})\s*(?:\(\s*(?P<digits>[0-9]{{1,3}})\s*\)\s*)?[\s-]*"
     r"(?:calendar\s+|business\s+|working\s+)?(?P<unit>days?|weeks?)\b",

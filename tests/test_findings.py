@@ -117,6 +117,21 @@ def test_date_only_change():
     assert "2016-02-15" in found[0].message and "2020-04-11" in found[0].message
 
 
+def test_date_only_change_to_an_earlier_date_is_not_backdated():
+    new_text = TRK.replace("Last Revised: 2016.02.15", "Last Revised: 2020.03.02")
+    old = facts(TRK, T0, T0 + timedelta(days=40))
+    found = judge_change(old, facts(new_text, T0 + timedelta(days=41)), TRK_PROMISE)
+    assert codes(found) == {"date-only-change": "info"}
+
+
+def test_added_date_earlier_than_old_text_is_backdated():
+    new_text = MEGA.replace("# About Children", "Last updated: January 5, 2020\n\n# About Children").replace(
+        "to attract children", "to attract minors")
+    old = facts(MEGA, T0, T0 + timedelta(days=30), is_change=False)
+    found = judge_change(old, facts(new_text, T0 + timedelta(days=31)), MEGA_PROMISE)
+    assert codes(found) == {"revision-date-backdated": "violation"}
+
+
 # --- posting period ------------------------------------------------------------------------------
 
 def _mega_edit(n: int) -> str:
