@@ -40,6 +40,10 @@ class Verdict:
     def code(self) -> str:
         return self.reason.split(":", 1)[0]
 
+    @property
+    def message(self) -> str:
+        return self.reason.split(":", 1)[1].strip()
+
 
 def check_response(status: int, headers: dict[str, str], body: bytes) -> Verdict | None:
     """Checks on the raw response, before any parsing (cheap: regexes over bytes)."""

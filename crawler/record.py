@@ -83,7 +83,7 @@ def record_page(db: sqlite_utils.Database, page: Page) -> Recorded:
     try:
         text = extract_page(policy, page.body, page.headers, page.final_url or page.url)
     except Rejected as exc:
-        return _record_verdict(db, fetch, Verdict("rejected", f"{exc.reason}: {exc.message}"))
+        return _record_verdict(db, fetch, Verdict("rejected", str(exc)))
     previous = current["text"] if current else None
     verdict = check_text(text, previous)
     if verdict and not (verdict.code == "lost-text" and _confirms_previous_rejection(db, policy, text)):

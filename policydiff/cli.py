@@ -82,7 +82,7 @@ def cmd_extract(args) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     except Rejected as exc:  # a rejected page: the reason, exit 1
-        print(f"policydiff: rejected: {exc.message}", file=sys.stderr)
+        print(f"policydiff: rejected: {exc}", file=sys.stderr)
         return 1
     sys.stdout.write(text)
     return 0

@@ -29,11 +29,11 @@ def extract_source(source: str, *, select=(), remove=(), url: str | None = None)
         url = url or path.resolve().as_uri()
     verdict = check_response(status, headers, body)
     if verdict:
-        raise Rejected(verdict.code, verdict.reason)
+        raise Rejected(verdict.code, verdict.message)
     text = extract(decode_html(body, headers.get("Content-Type")), url, select, remove)
     verdict = check_text(text, None)
     if verdict:
-        raise Rejected(verdict.code, verdict.reason)
+        raise Rejected(verdict.code, verdict.message)
     return text
 
 

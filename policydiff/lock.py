@@ -16,7 +16,7 @@ class Busy(Exception):
 
 
 @contextmanager
-def writer_lock(db_path: str | os.PathLike, wait: float = 5.0):
+def writer_lock(db_path: str | os.PathLike, wait: float = 2.0):
     """Hold ``<db>.lock`` while writing; wait up to ``wait`` seconds for another writer, then raise Busy.
 
     flock is released by the kernel when a process dies, even by kill -9: no stale locks to clean up.

@@ -1,0 +1,61 @@
+"""`policydiff import`: saved pages recorded as if fetched at given times, through the crawl's code path."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from tests.pages import edited, policy_html
+
+CONFIG = "[policies.shop]\nurl = 'https://shop.example/privacy'\n"
+
+
+def outcomes(db_path):
+    con = sqlite3.connect(db_path)
+    try:
+        return [tuple(r) for r in con.execute("SELECT started_at, outcome, source FROM fetches ORDER BY id")]
+    finally:
+        con.close()
+
+
+def test_import_files_at_a_time(tmp_path, write_config, cli, db_path):
+    page = tmp_path / "saved.html"
+    page.write_text(policy_html(), encoding="utf-8")
+    result = cli("import", "shop", str(page), "--at", "2024-03-01T10:00:00+02:00", config=write_config(CONFIG), check=0)
+    assert "imported 1 pages" in result.stdout and "1 new-version" in result.stdout
+    assert outcomes(db_path) == [("2024-03-01T08:00:00Z", "new-version", "import")]
+
+
+def test_import_manifest_in_time_order_with_rejections(tmp_path, write_config, cli, db_path):
+    pages = {"a.html": policy_html(), "b.html": policy_html(chrome="Call 555-0199"),
+             "c.html": policy_html(edited(1, "We use your information only to ship your orders and for nothing "
+                                             "else, ever, and we delete it after one year.")),
+             "d.html": "<html><head><title>Just a moment...</title></head><body>x</body></html>"}
+    for name, html in pages.items():
+        (tmp_path / name).write_text(html, encoding="utf-8")
+    lines = [("2024-01-03", "c.html"), ("2024-01-01", "a.html"), ("2024-01-02", "b.html"), ("2024-01-04", "d.html")]
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text("".join(json.dumps({"policy": "shop", "observed_at": at, "path": p}) + "\n"
+                                for at, p in lines))
+    result = cli("import", "--manifest", str(manifest), config=write_config(CONFIG), check=1)
+    assert "d.html: blocked" in result.stderr
+    assert [o[:2] for o in outcomes(db_path)] == [("2024-01-01T00:00:00Z", "new-version"),
+                                                 ("2024-01-02T00:00:00Z", "unchanged"),
+                                                 ("2024-01-03T00:00:00Z", "new-version"),
+                                                 ("2024-01-04T00:00:00Z", "rejected")]
+    history = json.loads(cli("history", "shop", "--json", config=write_config(CONFIG), check=0).stdout)
+    assert [(v["number"], v["kind"], v["first_seen"]) for v in history] == [
+        (1, "policy", "2024-01-01T00:00:00Z"), (2, "policy", "2024-01-03T00:00:00Z")]
+
+
+def test_import_usage_errors_exit_2(tmp_path, write_config, cli):
+    config = write_config(CONFIG)
+    assert cli("import", "shop", config=config).returncode == 2
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"policy": "shop"}\n')
+    result = cli("import", "--manifest", str(bad), config=config)
+    assert result.returncode == 2 and "bad.jsonl:1" in result.stderr
+    result = cli("import", "shop", str(tmp_path / "missing.html"), "--at", "2024-01-01", config=config)
+    assert result.returncode == 2 and "cannot read" in result.stderr
+    result = cli("import", "shop", str(bad), "--at", "yesterday", config=config)
+    assert result.returncode == 2 and "ISO 8601" in result.stderr
