@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.httpserver import SiteServer
+from policydiff.server import SiteServer
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,4 +1,7 @@
-"""A real HTTP server on 127.0.0.1 for tests: routes set by the test, every request logged."""
+"""A small threaded HTTP server on 127.0.0.1: routes set by its user, every request logged.
+
+Serves the offline demo and the tests; it never listens beyond loopback.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
+
+__all__ = ["Route", "SiteServer"]
 
 
 @dataclass
