@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from functools import lru_cache
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 from lxml import etree
 
@@ -176,8 +177,12 @@ class _Converter:
         if not href or href.lower().startswith(("javascript:", "data:", "vbscript:")):
             self.buf.append(text)
             return
-        target = href if href.lower().startswith("mailto:") else _join(self.base, href)
-        if target.lower().startswith("mailto:") and target[7:].split("?")[0] == text:
+        if href[:7].lower() == "mailto:":
+            # Sites hide addresses as (re-escaped) character references or %-escapes in the href.
+            target = "mailto:" + unquote(html.unescape(href[7:]))
+        else:
+            target = _join(self.base, href)
+        if target.startswith("mailto:") and target[7:].split("?")[0] == text:
             self.buf.append(text)  # an address shown as itself: plain text, however it was obfuscated
         else:
             self.buf.append(f"[{text}]({target.replace(' ', '%20')})")
