@@ -93,9 +93,43 @@ FINDINGS = """
             FROM changes c JOIN versions v ON v.id = c.to_version JOIN policies p ON p.id = c.policy;
 """
 
+REPORTS = """
+        -- When each change was last judged, and by which rules (findings are re-derived when stale).
+        CREATE TABLE judgements (
+            change INTEGER PRIMARY KEY REFERENCES changes(id),
+            judged_at TEXT NOT NULL,
+            rules TEXT NOT NULL
+        );
+        -- Changes whose report files have been written.
+        CREATE TABLE reported (
+            change INTEGER PRIMARY KEY REFERENCES changes(id),
+            reported_at TEXT NOT NULL
+        );
+        -- Every email, one row per recipient: queued until the SMTP server accepts it, never sent twice.
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('changes', 'alert', 'recovery', 'test')),
+            recipient TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            message TEXT NOT NULL,        -- the whole RFC 5322 message, as sent
+            status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            sent_at TEXT
+        );
+        CREATE INDEX outbox_status ON outbox(status);
+        CREATE TABLE outbox_changes (
+            outbox INTEGER NOT NULL REFERENCES outbox(id),
+            change INTEGER NOT NULL REFERENCES changes(id),
+            PRIMARY KEY (outbox, change)
+        );
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", INITIAL),
     ("0002_findings", FINDINGS),
+    ("0003_reports_outbox", REPORTS),
 ]
 
 

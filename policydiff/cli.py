@@ -90,6 +90,7 @@ def cmd_extract(args) -> int:
 
 def cmd_import(args) -> int:
     from policydiff.imports import import_files, import_manifest
+    from reports.judge import judge_pending
 
     config = _config(args)
     if args.manifest and (args.id or args.files or args.at):
@@ -105,6 +106,7 @@ def cmd_import(args) -> int:
                 summary = import_files(db, config.pick([args.id])[0], [Path(f) for f in args.files], args.at)
         except (ValueError, OSError) as exc:
             raise UsageError(str(exc)) from None
+        judge_pending(db)
     for problem in summary.problems:
         print(f"rejected: {problem}", file=sys.stderr)
     print(summary.line())
@@ -136,6 +138,53 @@ def cmd_reextract(args) -> int:
         for policy in config.pick(args.ids):
             recorded = reextract_policy(db, policy)
             print(f"{policy.id:<24} " + (f"technical v{recorded.version_number}" if recorded else "unchanged"))
+    return 0
+
+
+def cmd_changes(args) -> int:
+    from archive import parse_time
+    from reports.changes import list_changes
+    from reports.judge import judge_pending
+
+    config = _config(args)
+    config.pick(args.ids)
+    try:
+        since = parse_time(args.since) if args.since else None
+    except ValueError as exc:
+        raise UsageError(f"--since: {exc}") from None
+    db = _open(args, config)
+    judge_pending(db)
+    changes = list_changes(db, args.ids, since)
+    if args.json:
+        print(json.dumps(changes, indent=2))
+        return 0
+    for change in changes:
+        print(f"{change['detected_at']}  {change['policy']:<20} v{change['from_version']} -> v{change['to_version']}"
+              f"  {change['kind']}  change {change['change_id']}")
+        for finding in change["findings"]:
+            print(f"    [{finding['severity']}] {finding['code']}: {finding['message']}")
+    if not changes:
+        print("no changes")
+    return 0
+
+
+def cmd_promises(args) -> int:
+    from reports.promises import describe_promises
+
+    config = _config(args)
+    described = describe_promises(_open(args, config), config.pick(args.ids))
+    if args.json:
+        print(json.dumps(described, indent=2))
+        return 0
+    for entry in described:
+        print(f"{entry['policy']}:")
+        for source in ("declared", "detected"):
+            promise = entry[source]
+            print(f"  {source}: " + (", ".join(f"{k}={v}" for k, v in promise.items()
+                                              if v is not None and k not in ("clause", "source")) or "-"
+                                    if promise else "nothing"))
+        if entry["clause"]:
+            print(f"  clause: {entry['clause']}")
     return 0
 
 
@@ -213,6 +262,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = command("reextract", cmd_reextract, "re-derive current versions from their snapshots (technical versions)")
     p.add_argument("ids", nargs="*", metavar="ID")
+    p = command("changes", cmd_changes, "list the changes of the archive with their findings")
+    p.add_argument("ids", nargs="*", metavar="ID")
+    p.add_argument("--since", help="only changes detected at or after this time (ISO 8601)")
+    p.add_argument("--json", action="store_true")
+    p = command("promises", cmd_promises, "each policy's change-notification promise: declared, detected, clause")
+    p.add_argument("ids", nargs="*", metavar="ID")
+    p.add_argument("--json", action="store_true")
     p = command("demo", cmd_demo, "offline demo: serve sample pages on 127.0.0.1, crawl, edit, crawl again")
     p.add_argument("--workdir", default="var/demo", help="where the demo database and reports go")
     return parser

@@ -8,6 +8,7 @@ from pathlib import Path
 from archive import open_db, sync_policies
 from policydiff.config import Config
 from policydiff.schedule import due
+from reports.judge import judge_pending
 
 __all__ = ["FetchLine", "crawl_now", "run_due"]
 
@@ -41,6 +42,7 @@ def crawl_now(config: Config, db_path: Path, policies: list, overrides: dict | N
     crawl(policies, str(db_path), str(config.path), {**config.crawl, **(overrides or {})})
     db = open_db(db_path)
     try:
+        judge_pending(db)
         return [_line(db, policy.id, before) for policy in policies]
     finally:
         db.close()

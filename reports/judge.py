@@ -1,0 +1,81 @@
+"""Judge the archive's changes and store their findings.
+
+Findings are derived data: each change is judged against the promise in force before it (the old
+version's, declared keys winning over detected ones), and judged again when the rules change or a
+later version of the same policy arrives (a posting period is only known once a version is replaced).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import sqlite_utils
+
+from archive.store import now_iso
+from reports.findings import Finding, VersionFacts, judge_change
+from reports.promise import Promise, promise_from_config, promise_in_force
+
+__all__ = ["RULES", "declared_promise", "judge_pending"]
+
+RULES = "1"  # bump when the findings' rules change: every change is judged again
+
+
+def judge_pending(db: sqlite_utils.Database) -> int:
+    """Judge changes never judged by these rules, and the change before each; returns how many."""
+    stale = [row[0] for row in db.execute(
+        "SELECT c.id FROM changes c LEFT JOIN judgements j ON j.change = c.id"
+        " WHERE j.change IS NULL OR j.rules != ? ORDER BY c.id", [RULES])]
+    previous = [row[0] for row in db.execute(
+        f"SELECT (SELECT max(p.id) FROM changes p WHERE p.policy = c.policy AND p.id < c.id) FROM changes c"
+        f" WHERE c.id IN ({','.join('?' * len(stale))})", stale)] if stale else []
+    todo = sorted({*stale, *(p for p in previous if p)})
+    for change_id in todo:
+        findings = judge(db, change_id)
+        with db.conn:
+            db.execute("DELETE FROM findings WHERE change = ?", [change_id])
+            db.conn.executemany("INSERT INTO findings (change, code, severity, message) VALUES (?, ?, ?, ?)",
+                                [(change_id, f.code, f.severity, f.message) for f in findings])
+            db.execute("INSERT OR REPLACE INTO judgements (change, judged_at, rules) VALUES (?, ?, ?)",
+                       [change_id, now_iso(), RULES])
+    return len(todo)
+
+
+def judge(db: sqlite_utils.Database, change_id: int) -> list[Finding]:
+    change = db.execute("SELECT policy, from_version, to_version FROM changes WHERE id = ?", [change_id]).fetchone()
+    policy, old_id, new_id = change
+    if _version(db, new_id)["kind"] == "technical" or old_id is None:
+        return []  # a re-extraction is not a policy change
+    old, new = _facts(db, old_id), _facts(db, new_id)
+    return judge_change(old, new, promise_in_force(declared_promise(db, policy), old.text))
+
+
+def declared_promise(db: sqlite_utils.Database, policy: str) -> Promise | None:
+    """The promise declared in the policy's archived declaration (the config in force), if any."""
+    row = db.execute("SELECT declaration FROM policies WHERE id = ?", [policy]).fetchone()
+    table = json.loads(row[0] or "{}").get("promise") if row else None
+    try:
+        return promise_from_config(table) if table else None
+    except ValueError:
+        return None  # the config loader rejects such a table; an old archived one is simply ignored
+
+
+def _version(db: sqlite_utils.Database, version_id: int) -> dict:
+    return next(db.query("SELECT * FROM versions WHERE id = ?", [version_id]))
+
+
+def _facts(db: sqlite_utils.Database, version_id: int) -> VersionFacts:
+    version = _version(db, version_id)
+    anchor = version
+    while anchor["kind"] == "technical":  # a re-derived text stands for the policy version it re-derived
+        before = db.execute("SELECT from_version FROM changes WHERE to_version = ?", [anchor["id"]]).fetchone()
+        if not before or before[0] is None:
+            break
+        anchor = _version(db, before[0])
+    is_change = db.execute("SELECT 1 FROM changes WHERE to_version = ?", [anchor["id"]]).fetchone() is not None
+    return VersionFacts(text=version["text"], first_seen=_time(anchor["first_seen"]),
+                        last_seen=_time(version["last_seen"]), is_change=is_change)
+
+
+def _time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
