@@ -8,7 +8,11 @@ from lxml import etree
 
 __all__ = ["parse", "drop", "strip_non_content", "drop_hidden"]
 
-_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, default_doctype=False)
+# huge_tree: nesting up to 2048 levels and text nodes over 10 MB parse whole instead of being cut.
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, default_doctype=False,
+                           huge_tree=True)
+# Beyond libxml2's depth limit the parser silently drops content: parse again without nesting tags.
+_NESTING_TAG = re.compile(r"</?(?!(?:br|p|a|li|h[1-6])\b)[a-zA-Z][^>]*>")
 # C0 controls other than tab/newline/CR never reach the tree: lxml refuses NUL, and the normalizer
 # uses \x01-\x03 as sentinels.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -25,6 +29,8 @@ def parse(html: str) -> etree._Element | None:
         return None
     try:
         doc = etree.fromstring(html.encode("utf-8", "replace"), _PARSER)
+        if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in _PARSER.error_log):
+            doc = etree.fromstring(_NESTING_TAG.sub(" ", html).encode("utf-8", "replace"), _PARSER)
     except (etree.ParserError, etree.XMLSyntaxError):
         return None
     return doc
