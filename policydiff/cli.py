@@ -20,6 +20,7 @@ __all__ = ["main"]
 
 DEFAULT_DB = "var/policydiff.db"
 DEFAULT_CONFIG = "policies.toml"
+DEFAULT_REPORTS = "var/reports"
 
 
 class UsageError(Exception):
@@ -138,6 +139,19 @@ def cmd_reextract(args) -> int:
         for policy in config.pick(args.ids):
             recorded = reextract_policy(db, policy)
             print(f"{policy.id:<24} " + (f"technical v{recorded.version_number}" if recorded else "unchanged"))
+    return 0
+
+
+def cmd_report(args) -> int:
+    from reports.judge import judge_pending
+    from reports.report import write_reports
+
+    config = _config(args)
+    db = _open(args, config)
+    with writer_lock(_db(args)):
+        judge_pending(db)
+        written = write_reports(db, Path(args.out), config.public_url)
+    print(f"{len(written)} new report(s) in {args.out}" + (f": changes {', '.join(map(str, written))}" if written else ""))
     return 0
 
 
@@ -262,6 +276,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = command("reextract", cmd_reextract, "re-derive current versions from their snapshots (technical versions)")
     p.add_argument("ids", nargs="*", metavar="ID")
+    p = command("report", cmd_report, "write the reports of every change not yet reported")
+    p.add_argument("--out", default=DEFAULT_REPORTS, help=f"folder for the reports (default {DEFAULT_REPORTS})")
     p = command("changes", cmd_changes, "list the changes of the archive with their findings")
     p.add_argument("ids", nargs="*", metavar="ID")
     p.add_argument("--since", help="only changes detected at or after this time (ISO 8601)")
