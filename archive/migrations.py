@@ -126,10 +126,30 @@ REPORTS = """
         );
 """
 
+# Full-text search over version texts for Datasette's search box (it finds versions_fts by the
+# sqlite-utils naming and the content=[versions] clause). External content: the text is stored once,
+# in versions; the triggers keep the index in step. Only an UPDATE OF text re-indexes: an unchanged
+# fetch moves last_seen and must not re-index a whole policy.
+VERSIONS_FTS = """
+        CREATE VIRTUAL TABLE versions_fts USING fts5(text, content=[versions], content_rowid=[id]);
+        CREATE TRIGGER versions_ai AFTER INSERT ON versions BEGIN
+            INSERT INTO versions_fts (rowid, text) VALUES (new.id, new.text);
+        END;
+        CREATE TRIGGER versions_ad AFTER DELETE ON versions BEGIN
+            INSERT INTO versions_fts (versions_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        END;
+        CREATE TRIGGER versions_au AFTER UPDATE OF text ON versions BEGIN
+            INSERT INTO versions_fts (versions_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            INSERT INTO versions_fts (rowid, text) VALUES (new.id, new.text);
+        END;
+        INSERT INTO versions_fts (versions_fts) VALUES ('rebuild');
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", INITIAL),
     ("0002_findings", FINDINGS),
     ("0003_reports_outbox", REPORTS),
+    ("0004_versions_fts", VERSIONS_FTS),
 ]
 
 
