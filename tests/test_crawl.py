@@ -128,3 +128,19 @@ def test_run_fetches_only_what_is_due(server, write_config, cli, db_path):
     second = cli("run", config=config, check=0)
     assert "nothing is due" in second.stdout
     assert len(server.hits("/a")) == 1 and len(server.hits("/b")) == 1
+
+
+def test_scrapy_crawl_from_the_repository_root(server, write_config, db_path):
+    import os
+    import subprocess
+
+    from tests.conftest import ROOT
+
+    server.route("/privacy", policy_html())
+    server.route("/other", policy_html(title="Other"))
+    config = config_for(server, write_config, shop="/privacy", other="/other")
+    env = {**os.environ, "POLICYDIFF_DB": str(db_path), "POLICYDIFF_CONFIG": str(config)}
+    result = subprocess.run(["scrapy", "crawl", "policy", "-a", "ids=shop"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert rows(db_path, "SELECT policy, outcome FROM fetches") == [{"policy": "shop", "outcome": "new-version"}]

@@ -9,7 +9,7 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest
 
 from archive.db import open_db
-from archive.store import last_fetch, now_iso
+from archive.store import last_fetch, now_iso, sync_policies
 from crawler.record import Page
 
 __all__ = ["PolicySpider"]
@@ -31,6 +31,7 @@ class PolicySpider(scrapy.Spider):
             self.policies = load_config(path).pick(self.ids)
         db = open_db(self.settings.get("POLICYDIFF_DB") or os.environ.get("POLICYDIFF_DB", "var/policydiff.db"))
         try:
+            sync_policies(db, self.policies)  # `scrapy crawl` comes without the CLI, which does this
             requests = [self._request(policy, last_fetch(db, policy.id, ok=True)) for policy in self.policies]
         finally:
             db.close()
