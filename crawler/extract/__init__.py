@@ -16,7 +16,7 @@ from .dom import drop_hidden, parse, strip_non_content
 from .errors import Rejected
 from .generic import content_roots
 from .markdown import to_markdown
-from .selectors import apply_remove, apply_select, check_selectors
+from .selectors import apply_remove, apply_select, as_list, check_selectors
 
 __all__ = ["EXTRACTOR_VERSION", "Rejected", "check_selectors", "decode_cfemail", "decode_html", "extract"]
 
@@ -31,7 +31,7 @@ def extract(html: str, url: str, select: Iterable = (), remove: Iterable = ()) -
     Raises Rejected("structure-changed", ...) when a selector matches nothing, ValueError for an
     invalid selector. An empty page gives "".
     """
-    select, remove = list(_entries(select)), list(_entries(remove))
+    select, remove = as_list(select), as_list(remove)
     check_selectors(select, remove)
     doc = parse(html)
     if doc is None:
@@ -57,7 +57,3 @@ def _base_url(doc: etree._Element, url: str) -> str:
         return urljoin(url, base) if base else url
     except ValueError:
         return url
-
-
-def _entries(entries: Iterable) -> Iterable:
-    return [entries] if isinstance(entries, (str, dict)) else (entries or ())

@@ -9,6 +9,7 @@ than keeping a chrome line, so chrome is only dropped where it is recognisable a
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 
@@ -38,13 +39,17 @@ _SENTENCE_MARK = re.compile(r"[.,;:!?]")
 _DENSE_TAGS = frozenset(("ul", "ol", "div", "table", "p", "section", "td", "dl", "tr", "span", "center", "font"))
 
 
-def _prose(text: str | None) -> int:
+def _prose(text: str) -> int:
     """Characters of a text run that reads like prose (enough words, or words with punctuation)."""
-    if not text:
+    text = text.strip()
+    n = len(text)
+    if n < 6:
         return 0
+    if n >= 80 and " " in text:  # long runs with spaces: prose, no need to count words
+        return n
     words = len(text.split())
     if words >= 6 or (words >= 3 and _SENTENCE_MARK.search(text)):
-        return len(text.strip())
+        return n
     return 0
 
 
@@ -55,64 +60,96 @@ def _looks_chrome(el: etree._Element) -> bool:
     if tag in _CHROME_TAGS:
         # A header or footer of the article itself (title, dates) belongs to it.
         return not (tag in ("header", "footer") and any(a.tag in _SEMANTIC_MAIN for a in el.iterancestors()))
-    attrib = el.attrib
-    if not attrib:
-        return False
-    if attrib.get("role") in _CHROME_ROLES:
+    get = el.get
+    if get("role") in _CHROME_ROLES:
         return True
-    words = f"{attrib.get('class', '')} {attrib.get('id', '')}".lower().replace("-", " ").replace("_", " ").split()
+    cls, ident = get("class"), get("id")
+    return (cls is not None or ident is not None) and _chrome_words(cls or "", ident or "")
+
+
+@lru_cache(maxsize=16384)
+def _chrome_words(cls: str, ident: str) -> bool:
+    """class/id naming chrome and not content; cached since a page repeats the same classes."""
+    words = f"{cls} {ident}".lower().replace("-", " ").replace("_", " ").split()
     return not _CHROME_WORDS.isdisjoint(words) and _CONTENT_WORDS.isdisjoint(words)
 
 
 class _Stats:
-    """Per-element subtree counts, in flat lists indexed like `elements` (document order)."""
+    """Per-element subtree counts in flat lists indexed like `elements` (document order), one pass."""
 
     def __init__(self, doc: etree._Element) -> None:
-        els = self.elements = [el for el in doc.iter() if isinstance(el.tag, str)]
+        els = self.elements = list(doc.iter(etree.Element))
         self.index = index = {el: i for i, el in enumerate(els)}
         n = len(els)
         parent = [index.get(el.getparent(), -1) for el in els]
-        own = [0] * n  # prose directly in the element (its text, its children's tails)
+        depth = self.depth = [0] * n
+        for i in range(1, n):
+            depth[i] = depth[parent[i]] + 1
+        prose = [0] * n  # sentence-like text outside links
+        good = [0] * n  # the same, outside chrome-looking elements too
         chars = [0] * n
-        for i, el in enumerate(els):
-            text, tail = el.text, el.tail
-            if text:
-                own[i] += _prose(text)
-                chars[i] += len(text.strip())
-            if tail and (p := parent[i]) >= 0:
-                own[p] += _prose(tail)
-                chars[p] += len(tail.strip())
-        prose = own[:]
         link_chars = [0] * n
         links = [0] * n
-        is_link = [el.tag == "a" for el in els]
-        for i in range(n - 1, -1, -1):  # children before parents
-            if is_link[i]:
-                prose[i], link_chars[i], links[i] = 0, chars[i], links[i] + 1
-            if (p := parent[i]) >= 0:
+        excluded = []  # chrome-looking elements with prose, in case one turns out to be the content
+        for i in range(n - 1, -1, -1):  # children before parents: their sums are complete
+            el = els[i]
+            p = parent[i]
+            text, tail = el.text, el.tail
+            if text:
+                chars[i] += len(text)
+                w = _prose(text)
+                prose[i] += w
+                good[i] += w
+            if el.tag == "a":
+                link_chars[i], links[i], prose[i], good[i] = chars[i], links[i] + 1, 0, 0
+            elif prose[i] and _looks_chrome(el):
+                excluded.append(i)
+                good[i] = 0
+            if p >= 0:
+                if tail:
+                    chars[p] += len(tail)
+                    w = _prose(tail)
+                    prose[p] += w
+                    good[p] += w
                 prose[p] += prose[i]
+                good[p] += good[i]
                 chars[p] += chars[i]
                 link_chars[p] += link_chars[i]
                 links[p] += links[i]
-        limit = _CHROME_MAX_SHARE * (prose[0] if n else 0)
-        chrome = [prose[i] <= limit and _looks_chrome(el) for i, el in enumerate(els)]
-        good = [0 if is_link[i] else own[i] for i in range(n)]
-        for i in range(n - 1, -1, -1):
-            if chrome[i]:
-                good[i] = 0
-            elif (p := parent[i]) >= 0:
-                good[p] += good[i]
-        self.chrome, self.good, self.chars, self.link_chars, self.links = chrome, good, chars, link_chars, links
+        self.limit = _CHROME_MAX_SHARE * (prose[0] if n else 0)
+        if any(prose[i] > self.limit for i in excluded):  # rare: recount without that exclusion
+            good = _good(els, parent, {i for i in excluded if prose[i] <= self.limit})
+        self.good, self.prose, self.chars, self.link_chars, self.links = good, prose, chars, link_chars, links
 
     def good_of(self, el: etree._Element) -> int:
         i = self.index.get(el)
         return self.good[i] if i is not None else 0
+
+    def chrome(self, i: int) -> bool:
+        """Chrome to drop: looks like chrome and does not hold a large share of the page's prose."""
+        return self.prose[i] <= self.limit and _looks_chrome(self.elements[i])
 
     def link_dense(self, i: int) -> bool:
         """A menu-like block: mostly links, several of them, each a few words."""
         n = self.links[i]
         lc = self.link_chars[i]
         return n >= 3 and lc >= 0.7 * self.chars[i] and lc / n < 30
+
+
+def _good(els: list, parent: list[int], skip: set[int]) -> list[int]:
+    """Prose outside links and outside the `skip` elements, summed per subtree."""
+    good = [0] * len(els)
+    for i in range(len(els) - 1, -1, -1):
+        el = els[i]
+        if el.text:
+            good[i] += _prose(el.text)
+        if el.tag == "a" or i in skip:
+            good[i] = 0
+        if (p := parent[i]) >= 0:
+            if el.tail:
+                good[p] += _prose(el.tail)
+            good[p] += good[i]
+    return good
 
 
 def _root(doc: etree._Element, stats: _Stats) -> etree._Element:
@@ -159,16 +196,22 @@ def content_roots(doc: etree._Element) -> list[etree._Element]:
     root = _root(doc, stats)
     title = _title(root, stats)
     doomed = []
-    for el in root.iter():
-        i = stats.index.get(el)
-        if i is None or el is root:
-            continue
-        if stats.chrome[i] or (el.tag in _DENSE_TAGS and stats.link_dense(i)):
-            doomed.append(el)
-        elif stats.chars[i] < 300 and el.tag in _DENSE_TAGS and el.tag != "span" and _COPYRIGHT.search(
-            "".join(el.itertext())
+    els, depth = stats.elements, stats.depth
+    start = stats.index[root]
+    i, end = start + 1, len(els)
+    while i < end and depth[i] > depth[start]:  # root's subtree is contiguous in document order
+        el, level = els[i], depth[i]
+        if (
+            stats.chrome(i)
+            or (el.tag in _DENSE_TAGS and stats.link_dense(i))
+            or (stats.chars[i] < 300 and _COPYRIGHT.search(el.text or ""))
         ):
             doomed.append(el)
+            i += 1
+            while i < end and depth[i] > level:  # its descendants go with it
+                i += 1
+        else:
+            i += 1
     for el in doomed:
         drop(el)
     return [title, root] if title is not None else [root]

@@ -35,14 +35,19 @@ _SENTENCE_END = re.compile(r"[.!?][\"'”’)]?\s*$")
 _FOLDABLE = re.compile("[" + "".join(chr(c) for c in _FOLD) + "]")
 
 
+_FOLD_STR = {chr(c): r or "" for c, r in _FOLD.items()}
+
+
 def _fold(text: str) -> str:
-    # translate() with a dict is slow per character: only pay for it when there is something to fold.
-    return text.translate(_FOLD) if _FOLDABLE.search(text) else text
+    # A regex visiting only the matches beats str.translate(), which does a dict lookup per character.
+    return _FOLDABLE.sub(lambda m: _FOLD_STR[m.group()], text)
 
 
 def _inline(text: str) -> str:
     """One line: sentinels dropped, whitespace collapsed."""
-    return " ".join(text.replace(BR, " ").replace(BOLD_ON, "").replace(BOLD_OFF, "").split())
+    if BR in text or BOLD_ON in text or BOLD_OFF in text:
+        text = text.replace(BR, " ").replace(BOLD_ON, "").replace(BOLD_OFF, "")
+    return " ".join(text.split())
 
 
 def _split_run_ins(par: str) -> list[str]:
@@ -100,6 +105,10 @@ class _Converter:
         if text.isspace():
             return
         text = _fold(text)
+        if BR not in text and BOLD_ON not in text:  # the common case: one plain paragraph
+            if out := " ".join(text.split()):
+                self.blocks.append(out)
+            return
         for par in _PARA_BREAK.split(text) if BR in text else (text,):
             for piece in _split_run_ins(par) if BOLD_ON in par else (par,):
                 lines = [_inline(line) for line in piece.split(BR)]
@@ -171,7 +180,8 @@ class _Converter:
             self.children(el, depth)
             self.flush()
             return
-        text = _inline(_fold(self.sub(el, depth, inline=True)))
+        raw = el.text or "" if len(el) == 0 else self.sub(el, depth, inline=True)
+        text = _inline(_fold(raw))
         if not text:
             return
         if not href or href.lower().startswith(("javascript:", "data:", "vbscript:")):

@@ -12,7 +12,7 @@ from lxml import etree
 from .dom import drop
 from .errors import Rejected
 
-__all__ = ["check_selectors", "apply_remove", "apply_select"]
+__all__ = ["check_selectors", "apply_remove", "apply_select", "as_list"]
 
 _STARTS = ("startBefore", "startAfter")
 _ENDS = ("endBefore", "endAfter")
@@ -57,11 +57,14 @@ def _check_one(entry: Any) -> None:
 
 def check_selectors(select: Iterable = (), remove: Iterable = ()) -> None:
     """Raise ValueError naming the first bad selector (used when loading configuration)."""
-    for entry in [*_as_list(select), *_as_list(remove)]:
+    for entry in [*as_list(select), *as_list(remove)]:
         _check_one(entry)
 
 
-def _as_list(entries: Any) -> list:
+def as_list(entries: Any) -> list:
+    """One entry or an iterable of entries (None: none) as a list."""
+    if entries is None:
+        return []
     return [entries] if isinstance(entries, (str, dict)) else list(entries)
 
 
@@ -122,7 +125,7 @@ def _prune(doc: etree._Element, start: etree._Element, end: etree._Element, keep
 
 def apply_remove(doc: etree._Element, remove: Iterable) -> None:
     """Remove matches of every `remove` entry, in place (text following a removed element stays)."""
-    for entry in _as_list(remove):
+    for entry in as_list(remove):
         if isinstance(entry, dict):
             start, end = _mark_range(doc, entry)
             _prune(doc, start, end, keep_inside=False)
@@ -135,7 +138,7 @@ def apply_select(doc: etree._Element, select: Iterable) -> list[etree._Element]:
     """The selected fragments in document order; a selector matching nothing rejects the page."""
     order = {el: i for i, el in enumerate(doc.iter())}  # holds the proxies, so identity is stable
     picked: list[tuple[int, etree._Element]] = []
-    for entry in _as_list(select):
+    for entry in as_list(select):
         if isinstance(entry, dict):
             start_el = _first(doc, entry[_range_keys(entry)[0]], "range start")
             twin = copy.deepcopy(doc)  # ranges may overlap other selections: prune a copy
