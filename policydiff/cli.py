@@ -91,27 +91,73 @@ def cmd_extract(args) -> int:
 
 def cmd_import(args) -> int:
     from policydiff.imports import import_files, import_manifest
+    from policydiff.warc import import_warcs
     from reports.judge import judge_pending
 
     config = _config(args)
+    if args.warc and (args.id or args.files or args.at or args.manifest):
+        raise UsageError("import --warc FILE... takes no ID, FILE, --at or --manifest (records match policies by URL)")
     if args.manifest and (args.id or args.files or args.at):
         raise UsageError("import takes either --manifest FILE or ID FILE... --at TIME, not both")
-    if not args.manifest and not (args.id and args.files and args.at):
-        raise UsageError("import needs ID FILE... --at TIME, or --manifest FILE")
+    if not args.warc and not args.manifest and not (args.id and args.files and args.at):
+        raise UsageError("import needs ID FILE... --at TIME, --manifest FILE or --warc FILE...")
     db = _open(args, config)
     with writer_lock(_db(args)):
         try:
-            if args.manifest:
+            if args.warc:
+                summary = import_warcs(db, config.pick(), [Path(f) for f in args.warc])
+            elif args.manifest:
                 summary = import_manifest(db, config, Path(args.manifest))
             else:
                 summary = import_files(db, config.pick([args.id])[0], [Path(f) for f in args.files], args.at)
         except (ValueError, OSError) as exc:
             raise UsageError(str(exc)) from None
         judge_pending(db)
-    for problem in summary.problems:
-        print(f"rejected: {problem}", file=sys.stderr)
-    print(summary.line())
-    return 1 if summary.problems else 0
+    return _print_summary(summary)
+
+
+def cmd_export(args) -> int:
+    from policydiff.warc import export_warc
+
+    config = _config(args)
+    out = Path(args.warc)
+    try:
+        summary = export_warc(_open(args, config), out, [p.id for p in config.pick(args.ids)])
+    except OSError as exc:
+        raise UsageError(f"{out}: cannot write ({exc.strerror})") from None
+    print(summary.line(out))
+    return 0
+
+
+def cmd_backfill(args) -> int:
+    from policydiff.backfill import backfill
+    from reports.judge import judge_pending
+
+    config = _config(args)
+    policy = config.pick([args.id])[0]
+    db = _open(args, config)
+    with writer_lock(_db(args)):
+        try:
+            summary = backfill(db, policy, start=args.start, end=args.end, limit=args.limit,
+                               base_url=args.wayback_url, delay=args.delay)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        judge_pending(db)  # also after a stop: what was recorded is judged now
+    if summary.stopped:
+        print(f"policydiff: backfill stopped: {summary.stopped}; run it again to resume", file=sys.stderr)
+    return max(_print_summary(summary), 1 if summary.stopped else 0)
+
+
+def cmd_add_declarations(args) -> int:
+    from policydiff.declarations import add_declarations
+
+    try:
+        result = add_declarations(Path(args.source), _config_path(args))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    for line in result.lines():
+        print(line)
+    return 1 if result.skipped else 0
 
 
 def cmd_history(args) -> int:
@@ -214,8 +260,12 @@ def _db(args) -> Path:
     return Path(args.db or os.environ.get("POLICYDIFF_DB") or DEFAULT_DB)
 
 
+def _config_path(args) -> Path:
+    return Path(args.config or os.environ.get("POLICYDIFF_CONFIG") or DEFAULT_CONFIG)
+
+
 def _config(args):
-    return load_config(args.config or os.environ.get("POLICYDIFF_CONFIG") or DEFAULT_CONFIG)
+    return load_config(_config_path(args))
 
 
 def _open(args, config):
@@ -236,6 +286,25 @@ def _selector(text: str):
         except json.JSONDecodeError as exc:
             raise ValueError(f"range selector {text!r} is not valid JSON: {exc}") from None
     return text
+
+
+def _print_summary(summary) -> int:
+    """An import's rejected pages, then its summary line; exit 1 when a page was rejected."""
+    for problem in summary.problems:
+        print(f"rejected: {problem}", file=sys.stderr)
+    print(summary.line())
+    return 1 if summary.problems else 0
+
+
+def _print_mail(mail) -> int:
+    """What the mail step did on stdout, its problems on stderr; 1 when mail stays queued or failed."""
+    if mail is None:
+        return 0
+    for line in mail.lines():
+        print(line)
+    for line in mail.result.problems():
+        print(line, file=sys.stderr)
+    return 0 if mail.ok else 1
 
 
 def _print_lines(lines) -> int:
@@ -271,6 +340,23 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="*", metavar="FILE")
     p.add_argument("--at", help="the time the files were fetched (ISO 8601)")
     p.add_argument("--manifest", help='a JSON-lines file of {"policy", "observed_at", "path"}')
+    p.add_argument("--warc", nargs="+", metavar="FILE", help="WARC files (.warc or .warc.gz): captures of the "
+                   "policies' URLs, after redirects, at their WARC-Date")
+    p = command("export", cmd_export, "write the raw snapshots of the named policies (default: all) as a WARC file")
+    p.add_argument("ids", nargs="*", metavar="ID")
+    p.add_argument("--warc", required=True, metavar="OUT", help="the WARC file to write (.warc.gz compresses)")
+    p = command("backfill", cmd_backfill, "import a policy's past captures from the Wayback Machine, oldest first")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("--from", dest="start", help="first capture time (ISO 8601 date or time)")
+    p.add_argument("--to", dest="end", help="last capture time (ISO 8601 date or time)")
+    p.add_argument("--limit", type=int, help="import at most this many captures in this run")
+    p.add_argument("--delay", type=float, help="seconds between requests to the Wayback Machine "
+                   "(env POLICYDIFF_WAYBACK_DELAY, default 2)")
+    p.add_argument("--wayback-url", help="base URL of the Wayback Machine (env POLICYDIFF_WAYBACK_URL, "
+                   "default https://web.archive.org)")
+    p = command("add-declarations", cmd_add_declarations,
+                "add Open Terms Archive declarations' Privacy Policy to the policies file")
+    p.add_argument("source", metavar="DIR|FILE.json", help="a declaration file or a folder of them")
     p = command("history", cmd_history, "the versions of a policy")
     p.add_argument("id", metavar="ID")
     p.add_argument("--json", action="store_true")
