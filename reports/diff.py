@@ -51,11 +51,11 @@ NEW_SIDE: frozenset[str] = frozenset({"equal", "insert", "replace", "move-to"})
 
 PAIR_THRESHOLD = 0.5  # similarity for "this block was edited" inside a changed region
 MOVE_THRESHOLD = 0.75  # similarity for "this block moved (and maybe was touched up)"
-ALL_PAIRS_BUDGET = 2_500  # regions with n*m above this use the feature index
+ALL_PAIRS_BUDGET = 2_500  # a region with n*m up to this scores all its pairs
 SIGNATURE_SIZE = 6  # rarest features per block used to find candidates
 POSTING_CAP = 40  # features shared by more blocks than this are useless as a signature
 CANDIDATES_PER_BLOCK = 3  # candidates scored exactly per old block
-JUNK_REPEATS = 200  # a block repeated more often than this may not anchor an alignment
+JUNK_REPEATS = 32  # a block repeated more often than this may not start a match
 WORD_DIFF_TOKENS = 4_000  # beyond this (after trimming), a paragraph diff is one replace
 
 _HEADING = re.compile(r"#{1,6} ")
@@ -125,6 +125,11 @@ def split_blocks(text: str) -> list[str]:
     previous block)."""
     blocks: list[str] = []
     for chunk in re.split(r"\n[ \t]*\n", text):
+        chunk = chunk.strip()
+        if "\n" not in chunk:  # fast path: most blocks are one-line paragraphs
+            if chunk:
+                blocks.append(chunk)
+            continue
         current: list[str] = []
         for line in chunk.split("\n"):
             line = line.strip()
@@ -242,56 +247,42 @@ class _Features:
         return 2 * len(fa & fb) / (len(fa) + len(fb))
 
 
-def _candidate_pairs(
-    olds: Sequence[str], news: Sequence[str], features: _Features
+def _indexed_pairs(
+    olds: Sequence[int], news: Sequence[int], old: list[str], new: list[str], features: _Features
 ) -> Iterable[tuple[int, int]]:
-    """Index pairs worth scoring: all of them for a small region, otherwise each old
-    block's best few by shared rare features (bounded work per block)."""
-    if len(olds) * len(news) <= ALL_PAIRS_BUDGET:
-        return ((i, j) for i in range(len(olds)) for j in range(len(news)))
+    """Candidate (old, new) index pairs: each old block's best few new blocks by shared
+    rare features. Bounded work per block, so a full rewrite stays linear-ish."""
     df: Counter[str] = Counter()
-    for block in news:
-        df.update(features(block))
+    for j in news:
+        df.update(features(new[j]))
     index: dict[str, list[int]] = defaultdict(list)
-    for j, block in enumerate(news):
-        for feature in _signature(features(block), df):
+    for j in news:
+        for feature in _signature(features(new[j]), df):
             index[feature].append(j)
-    pairs: list[tuple[int, int]] = []
-    for i, block in enumerate(olds):
+    for i in olds:
         hits: Counter[int] = Counter()
-        for feature in _signature(features(block), df):
+        for feature in _signature(features(old[i]), df):
             postings = index.get(feature, ())
             if len(postings) <= POSTING_CAP:
                 hits.update(postings)
-        pairs += ((i, j) for j, _ in hits.most_common(CANDIDATES_PER_BLOCK))
-    return pairs
+        yield from ((i, j) for j, _ in hits.most_common(CANDIDATES_PER_BLOCK))
+
+
+def _identical_pairs(olds: Sequence[int], news: Sequence[int], old: list[str], new: list[str]) -> Iterable[tuple[int, int]]:
+    """k-th changed occurrence of a text in old ↔ its k-th changed occurrence in new:
+    O(n), and finds every exact move even among blocks repeated too often to index."""
+    positions: dict[str, list[int]] = defaultdict(list)
+    for j in reversed(news):
+        positions[new[j]].append(j)
+    for i in olds:
+        if positions.get(old[i]):
+            yield i, positions[old[i]].pop()
 
 
 def _signature(feats: frozenset[str], df: Counter[str]) -> list[str]:
     # Inner sort fixes the order of ties (set order varies with hash seeds), so the
     # same texts always give the same diff; both sorts run in C.
     return sorted(sorted(f for f in feats if f in df), key=df.__getitem__)[:SIGNATURE_SIZE]
-
-
-def _match_similar(
-    olds: Sequence[str], news: Sequence[str], threshold: float, features: _Features
-) -> list[tuple[int, int, float]]:
-    """Greedy one-to-one matching, best similarity first."""
-    scored = []
-    for i, j in _candidate_pairs(olds, news, features):
-        score = features.similarity(olds[i], news[j])
-        if score >= threshold:
-            scored.append((score, i, j))
-    scored.sort(key=lambda s: (-s[0], s[1], s[2]))
-    used_old: set[int] = set()
-    used_new: set[int] = set()
-    matched = []
-    for score, i, j in scored:
-        if i not in used_old and j not in used_new:
-            used_old.add(i)
-            used_new.add(j)
-            matched.append((i, j, score))
-    return matched
 
 
 def _monotone(pairs: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
@@ -321,60 +312,117 @@ def _monotone(pairs: list[tuple[int, int, float]]) -> list[tuple[int, int, float
 # --- block alignment ----------------------------------------------------------------
 
 def _align(old: list[str], new: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """Opcodes as :meth:`difflib.SequenceMatcher.get_opcodes` gives them.
+
+    Blocks occurring exactly once in each text, kept in order, anchor the alignment
+    (patience diff); only the gaps between anchors go through SequenceMatcher, so a
+    long policy with scattered edits costs O(n log n) instead of the matcher's repeated
+    scans of the whole range. In the gaps, autojunk stays off (a clause repeated in a
+    long policy must still align) but blocks repeated more than JUNK_REPEATS times may
+    not start a match, which bounds the matcher's inner loop.
+    """
     ids: dict[str, int] = {}
     a = [ids.setdefault(block, len(ids)) for block in old]
     b = [ids.setdefault(block, len(ids)) for block in new]
-    counts = Counter(b)
-    popular = {x for x, n in counts.items() if n > JUNK_REPEATS}
-    matcher = difflib.SequenceMatcher(popular.__contains__ if popular else None, a, b, autojunk=False)
-    return matcher.get_opcodes()
+    count_a, count_b = Counter(a), Counter(b)
+    where_b = {x: j for j, x in enumerate(b)}
+    unique = [(i, where_b[x], 1.0) for i, x in enumerate(a) if count_a[x] == 1 and count_b[x] == 1]
+    popular = {x for x, n in count_b.items() if n > JUNK_REPEATS}
+    isjunk = popular.__contains__ if popular else None
+
+    matches: list[tuple[int, int]] = []
+    i0 = j0 = 0
+    for i1, j1, _ in _monotone(unique) + [(len(a), len(b), 0.0)]:
+        if i1 > i0 and j1 > j0:
+            matcher = difflib.SequenceMatcher(isjunk, a[i0:i1], b[j0:j1], autojunk=False)
+            matches += [
+                (i0 + m.a + k, j0 + m.b + k) for m in matcher.get_matching_blocks() for k in range(m.size)
+            ]
+        matches.append((i1, j1))
+        i0, j0 = i1 + 1, j1 + 1
+
+    opcodes: list[tuple[str, int, int, int, int]] = []
+    i = j = 0
+    for mi, mj in matches:  # ends with the (len(a), len(b)) sentinel
+        if mi > i or mj > j:
+            tag = "replace" if mi > i and mj > j else "delete" if mi > i else "insert"
+            opcodes.append((tag, i, mi, j, mj))
+        if mi == len(a):
+            break
+        last = opcodes[-1] if opcodes else None
+        if last and last[0] == "equal" and last[2] == mi and last[4] == mj:
+            opcodes[-1] = ("equal", last[1], mi + 1, last[3], mj + 1)
+        else:
+            opcodes.append(("equal", mi, mi + 1, mj, mj + 1))
+        i, j = mi + 1, mj + 1
+    return opcodes
 
 
-def _pair_regions(
-    old: list[str], new: list[str], opcodes: list[tuple[str, int, int, int, int]], features: _Features
-) -> dict[int, int]:
-    """Old index → new index of similar blocks paired in order inside replace regions."""
+def _match_blocks(
+    old: list[str], new: list[str], opcodes: list[tuple[str, int, int, int, int]]
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Pair changed blocks, as two maps old index → new index: ``paired`` blocks
+    (same changed region, in order: identical → equal, similar → replace) and
+    ``moved`` blocks (identical or near-identical text elsewhere).
+
+    Greedy one-to-one matching, exact texts first, then best similarity: first over
+    every pair inside each small region (plus exact copies anywhere), then over the
+    feature-index candidates among the blocks still unmatched, across the whole diff.
+    """
+    features = _Features()
+    region_old: dict[int, int] = {}
+    region_new: dict[int, int] = {}
+    candidates: set[tuple[int, int]] = set()
+    for region, (tag, i1, i2, j1, j2) in enumerate(opcodes):
+        if tag == "equal":
+            continue
+        region_old.update(dict.fromkeys(range(i1, i2), region))
+        region_new.update(dict.fromkeys(range(j1, j2), region))
+        if (i2 - i1) * (j2 - j1) <= ALL_PAIRS_BUDGET:
+            candidates.update((i, j) for i in range(i1, i2) for j in range(j1, j2))
+    olds, news = sorted(region_old), sorted(region_new)
+    exact = set(_identical_pairs(olds, news, old, new))
+    used_old: set[int] = set()
+    used_new: set[int] = set()
+    by_region: dict[int, list[tuple[int, int, float]]] = defaultdict(list)
+    loose: list[tuple[bool, float, int, int]] = []
+
+    def match(candidates: Iterable[tuple[int, int]]) -> None:
+        scored = []
+        for i, j in candidates:
+            score = 1.0 if (i, j) in exact else features.similarity(old[i], new[j])
+            if score >= PAIR_THRESHOLD:
+                scored.append(((i, j) in exact, score, i, j))
+        scored.sort(key=lambda s: (not s[0], -s[1], s[2], s[3]))
+        for is_exact, score, i, j in scored:
+            if i in used_old or j in used_new:
+                continue
+            used_old.add(i)
+            used_new.add(j)
+            if region_old[i] == region_new[j]:
+                by_region[region_old[i]].append((i, j, score))
+            else:
+                loose.append((is_exact, score, i, j))
+
+    # Cheap, local candidates first; the index then only sees what they left over.
+    match(candidates | exact)
+    match(_indexed_pairs(
+        [i for i in olds if i not in used_old], [j for j in news if j not in used_new], old, new, features
+    ))
+
     paired: dict[int, int] = {}
-    for tag, i1, i2, j1, j2 in opcodes:
-        if tag == "replace":
-            for i, j, _ in _monotone(_match_similar(old[i1:i2], new[j1:j2], PAIR_THRESHOLD, features)):
-                paired[i1 + i] = j1 + j
-    return paired
-
-
-def _find_moves(
-    old: list[str], new: list[str], loose_old: list[int], loose_new: list[int], features: _Features
-) -> dict[int, int]:
-    """Old index → new index of unpaired blocks deleted in one place and inserted
-    identically (first) or near-identically (then) in another."""
-    moved: dict[int, int] = {}
-    by_text: dict[str, list[int]] = defaultdict(list)
-    for j in reversed(loose_new):
-        by_text[new[j]].append(j)
-    for i in loose_old:
-        if by_text.get(old[i]):
-            moved[i] = by_text[old[i]].pop()
-    taken = set(moved.values())
-    rest_old = [i for i in loose_old if i not in moved]
-    rest_new = [j for j in loose_new if j not in taken]
-    near = _match_similar([old[i] for i in rest_old], [new[j] for j in rest_new], MOVE_THRESHOLD, features)
-    moved.update((rest_old[i], rest_new[j]) for i, j, _ in near)
-    return moved
+    for pairs in by_region.values():
+        kept = _monotone(pairs)
+        paired.update((i, j) for i, j, _ in kept)
+        kept_set = set(kept)
+        loose += [(old[i] == new[j], score, i, j) for i, j, score in pairs if (i, j, score) not in kept_set]
+    moved = {i: j for is_exact, score, i, j in loose if is_exact or score >= MOVE_THRESHOLD}
+    return paired, moved
 
 
 def _build_ops(old: list[str], new: list[str]) -> list[Op]:
-    features = _Features()
     opcodes = _align(old, new)
-    paired = _pair_regions(old, new, opcodes, features)
-    paired_new = set(paired.values())
-    changed = [op for op in opcodes if op[0] != "equal"]
-    moved = _find_moves(
-        old,
-        new,
-        [i for _, i1, i2, _, _ in changed for i in range(i1, i2) if i not in paired],
-        [j for _, _, _, j1, j2 in changed for j in range(j1, j2) if j not in paired_new],
-        features,
-    )
+    paired, moved = _match_blocks(old, new, opcodes)
     # Number moves in new-text order so labels read top to bottom in the new version.
     move_ids = {i: n for n, i in enumerate(sorted(moved, key=moved.__getitem__), start=1)}
     moved_from = {j: i for i, j in moved.items()}
@@ -423,9 +471,10 @@ def _headings(ops: list[Op]) -> list[str | None]:
     result: list[str | None] = []
     for op in ops:
         result.append(current_new if op.kind in NEW_SIDE else current_old)
-        if op.kind in OLD_SIDE and op.old_block is not None:
+        # startswith first: this loop sees every block of both texts.
+        if op.kind in OLD_SIDE and op.old_block and op.old_block.startswith("#"):
             current_old = heading_text(op.old_block) or current_old
-        if op.kind in NEW_SIDE and op.new_block is not None:
+        if op.kind in NEW_SIDE and op.new_block and op.new_block.startswith("#"):
             current_new = heading_text(op.new_block) or current_new
     return result
 
