@@ -17,6 +17,9 @@ BLOCK_TAGS = frozenset(
     "figure footer form header hgroup hr html li main menu nav ol p pre section summary table tbody td "
     "tfoot th thead tr ul legend caption".split()
 )
+# Inline elements that only contribute their text (no markers, no structure).
+_PLAIN_INLINE = frozenset("span em i u code small sub sup abbr cite q mark time label font kbd samp var s del ins "
+                          "bdi bdo data dfn tt big nobr".split())
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _BOLD = frozenset(("b", "strong"))
 _SKIP = frozenset(("img", "input", "select", "button", "textarea", "option", "hr", "wbr", "map", "area"))
@@ -101,7 +104,7 @@ class _Converter:
         if not self.buf:
             return
         text = "".join(self.buf)
-        self.buf = []
+        self.buf.clear()  # in place: children() holds self.buf.append
         if text.isspace():
             return
         text = _fold(text)
@@ -122,12 +125,21 @@ class _Converter:
 
     # -- walking --------------------------------------------------------------------------------
     def children(self, el: etree._Element, depth: int) -> None:
+        append = self.buf.append
         if el.text:
-            self.buf.append(el.text)
+            append(el.text)
+        depth += 1
         for child in el:
-            self.node(child, depth + 1)
+            tag = child.tag
+            if tag in _PLAIN_INLINE and depth <= _MAX_DEPTH:  # the common case, without a call
+                if len(child):
+                    self.children(child, depth)
+                elif child.text:
+                    append(child.text)
+            else:
+                self.node(child, depth)
             if child.tail:
-                self.buf.append(child.tail)
+                append(child.tail)
 
     def node(self, el: etree._Element, depth: int) -> None:
         tag = el.tag
@@ -149,8 +161,10 @@ class _Converter:
         elif tag == "a":
             self.link(el, depth)
         elif tag in _HEADINGS:
-            self.block(("#" * _HEADINGS[tag] + " " + _inline(_fold(self.sub(el, depth, inline=True)))).rstrip("# "))
-            self.flush()
+            if text := _inline(_fold(self.sub(el, depth, inline=True))):
+                self.block("#" * _HEADINGS[tag] + " " + text)
+            else:
+                self.flush()
         elif tag in ("ul", "ol", "menu", "dir"):
             self.list(el, depth)
         elif tag == "table":
