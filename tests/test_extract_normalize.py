@@ -139,3 +139,12 @@ def test_generic_keeps_title_before_content() -> None:
     html = (f"<html><body><div class=page-title><h1>Privacy Policy</h1></div><div class=text><p>{SENTENCES}</p>"
             f"<p>{SENTENCES}</p></div><div class=footer>© 2020 Example</div></body></html>")
     assert extract(html, URL) == f"# Privacy Policy\n\n{SENTENCES}\n\n{SENTENCES}\n"
+
+
+def test_generic_title_only_when_just_before() -> None:
+    logo = (f"<html><body><div class=top><h1><a href=/>Shop Name</a></h1></div><div class=text><p>{SENTENCES}</p>"
+            f"<p>{SENTENCES}</p></div></body></html>")
+    assert extract(logo, URL) == f"{SENTENCES}\n\n{SENTENCES}\n"
+    far = (f"<html><body><h1>Welcome</h1><div class=promo>{SENTENCES}</div><div class=text><p>{SENTENCES}</p>"
+           f"<p>{SENTENCES}</p><p>{SENTENCES}</p><p>{SENTENCES}</p></div></body></html>")
+    assert not extract(far, URL).startswith("# Welcome")

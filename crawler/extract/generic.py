@@ -167,6 +167,7 @@ def _root(doc: etree._Element, stats: _Stats) -> etree._Element:
 
 _PRECEDING_TITLE = etree.XPath("preceding::*[self::h1 or self::h2][1]")
 _HAS_HEADING = etree.XPath("boolean(.//h1)")
+_NOT_TITLE_PLACES = frozenset(("nav", "footer", "aside", "header", "a"))
 
 
 def _title(root: etree._Element, stats: _Stats) -> etree._Element | None:
@@ -177,17 +178,19 @@ def _title(root: etree._Element, stats: _Stats) -> etree._Element | None:
     if not found:
         return None
     heading = found[0]
-    if any(a.tag in ("nav", "footer", "aside") for a in heading.iterancestors()):
+    h, r = stats.index.get(heading), stats.index[root]
+    if h is None or len("".join(heading.itertext())) > 200 or heading.find(".//a") is not None:
+        return None  # a logo or a link, not a title
+    if any(a.tag in _NOT_TITLE_PLACES or a.get("role") in _CHROME_ROLES for a in heading.iterancestors()):
         return None
-    # Just before: no prose in between.
-    between = 0
-    for el in heading.itersiblings():
-        if root in el.iterancestors() or el is root:
-            break
-        if any(el is a for a in root.iterancestors()):
-            break
-        between += stats.good_of(el)
-    return heading if between == 0 and len("".join(heading.itertext())) < 200 else None
+    # "Just before": no prose between the heading's end and the root's start.
+    level = stats.depth[h]
+    i = h + 1
+    while i < r and stats.depth[i] > level:  # the heading's own descendants
+        i += 1
+    if any(_prose(el.text) for el in stats.elements[i:r] if el.text):
+        return None
+    return heading
 
 
 def content_roots(doc: etree._Element) -> list[etree._Element]:
