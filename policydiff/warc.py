@@ -36,12 +36,13 @@ from crawler.record import Page, record_page
 from policydiff.imports import ImportSummary
 
 __all__ = ["CaptureKey", "ExportSummary", "HistorySummary", "export_warc", "import_warcs", "record_capture",
-           "skip_reason"]
+           "redirect_error", "sha1_digest", "skip_reason"]
 
 SKIPS = {  # why a capture was not recorded, in words for the summary line
     "already-imported": "already imported",
     "older-than-archive": "at or before the policy's last archived time (versions are append-only)",
     "revisit-unresolved": "revisit records whose original payload is not in these files",
+    "unavailable": "captures the Wayback Machine did not serve as listed",
 }
 MAX_HOPS = 10
 HOP_WINDOW = timedelta(days=1)  # a redirect's target must be captured within this time after it
@@ -87,6 +88,11 @@ def record_capture(db: sqlite_utils.Database, key: CaptureKey, page: Page) -> Re
                    " VALUES (?, ?, ?, ?, ?, ?)",
                    [key.policy, key.source, key.url, key.captured_at, key.digest, recorded.fetch_id])
     return recorded
+
+
+def redirect_error(url: str, location: str) -> str:
+    """The reason of a captured redirect that cannot be followed to a capture of its target."""
+    return f"redirect: the capture of {url} redirects to {location}, whose capture is not at hand"
 
 
 def sha1_digest(body: bytes) -> str:
@@ -152,9 +158,7 @@ def _page(policy, first: _Record, last: _Record, body: bytes | None) -> Page:
     page = Page(policy=policy, url=policy.url, started_at=first.at, status=last.status, final_url=last.url,
                 headers=_headers(last.headers), body=body, source="warc")
     if last.location:  # the chain stops at a redirect whose target these files do not hold
-        page.error, page.error_outcome, page.body = (
-            f"redirect: the capture of {last.url} redirects to {last.location}, which these WARC files "
-            "do not hold", "rejected", None)
+        page.error, page.error_outcome, page.body = redirect_error(last.url, last.location), "rejected", None
     return page
 
 

@@ -157,7 +157,7 @@ def test_unfollowable_redirect_server_error_and_unresolved_revisit(tmp_path, fre
     summary = import_warcs(fresh_db, [policy], [warc.close()])
     assert summary.outcomes == {"rejected": 1, "failed": 1}
     assert summary.skipped == {"revisit-unresolved": 1}
-    assert "redirects to https://elsewhere.example/, which these WARC files do not hold" in summary.problems[0]
+    assert "redirects to https://elsewhere.example/, whose capture is not at hand" in summary.problems[0]
     assert "server-error: HTTP 503" in summary.problems[1]
     assert fresh_db.execute("SELECT count(*) FROM versions").fetchone()[0] == 0
 
