@@ -159,26 +159,11 @@ CAPTURES = """
         );
 """
 
-# Captures imported from web archives (WARC files, the Wayback Machine), each under the key its source
-# gives it, so that importing the same WARC or running the same backfill twice records nothing twice.
-CAPTURES = """
-        CREATE TABLE captures (
-            policy TEXT NOT NULL REFERENCES policies(id),
-            source TEXT NOT NULL,         -- 'warc' or 'wayback'
-            url TEXT NOT NULL,            -- the captured URL (WARC-Target-URI, CDX original)
-            captured_at TEXT NOT NULL,
-            digest TEXT NOT NULL,         -- payload digest as the source states it ('sha1:BASE32')
-            fetch INTEGER NOT NULL REFERENCES fetches(id),
-            PRIMARY KEY (policy, source, url, captured_at, digest)
-        );
-"""
-
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", INITIAL),
     ("0002_findings", FINDINGS),
     ("0003_reports_outbox", REPORTS),
     ("0004_versions_fts", VERSIONS_FTS),
-    ("0006_captures", CAPTURES),
     ("0006_captures", CAPTURES),
 ]
 

@@ -307,25 +307,6 @@ def _print_mail(mail) -> int:
     return 0 if mail.ok else 1
 
 
-def _print_summary(summary) -> int:
-    """An import's rejected pages, then its summary line; exit 1 when a page was rejected."""
-    for problem in summary.problems:
-        print(f"rejected: {problem}", file=sys.stderr)
-    print(summary.line())
-    return 1 if summary.problems else 0
-
-
-def _print_mail(mail) -> int:
-    """What the mail step did on stdout, its problems on stderr; 1 when mail stays queued or failed."""
-    if mail is None:
-        return 0
-    for line in mail.lines():
-        print(line)
-    for line in mail.result.problems():
-        print(line, file=sys.stderr)
-    return 0 if mail.ok else 1
-
-
 def _print_lines(lines) -> int:
     for line in lines:
         print(line)
@@ -359,23 +340,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="*", metavar="FILE")
     p.add_argument("--at", help="the time the files were fetched (ISO 8601)")
     p.add_argument("--manifest", help='a JSON-lines file of {"policy", "observed_at", "path"}')
-    p.add_argument("--warc", nargs="+", metavar="FILE", help="WARC files (.warc or .warc.gz): captures of the "
-                   "policies' URLs, after redirects, at their WARC-Date")
-    p = command("export", cmd_export, "write the raw snapshots of the named policies (default: all) as a WARC file")
-    p.add_argument("ids", nargs="*", metavar="ID")
-    p.add_argument("--warc", required=True, metavar="OUT", help="the WARC file to write (.warc.gz compresses)")
-    p = command("backfill", cmd_backfill, "import a policy's past captures from the Wayback Machine, oldest first")
-    p.add_argument("id", metavar="ID")
-    p.add_argument("--from", dest="start", help="first capture time (ISO 8601 date or time)")
-    p.add_argument("--to", dest="end", help="last capture time (ISO 8601 date or time)")
-    p.add_argument("--limit", type=int, help="import at most this many captures in this run")
-    p.add_argument("--delay", type=float, help="seconds between requests to the Wayback Machine "
-                   "(env POLICYDIFF_WAYBACK_DELAY, default 2)")
-    p.add_argument("--wayback-url", help="base URL of the Wayback Machine (env POLICYDIFF_WAYBACK_URL, "
-                   "default https://web.archive.org)")
-    p = command("add-declarations", cmd_add_declarations,
-                "add Open Terms Archive declarations' Privacy Policy to the policies file")
-    p.add_argument("source", metavar="DIR|FILE.json", help="a declaration file or a folder of them")
     p.add_argument("--warc", nargs="+", metavar="FILE", help="WARC files (.warc or .warc.gz): captures of the "
                    "policies' URLs, after redirects, at their WARC-Date")
     p = command("export", cmd_export, "write the raw snapshots of the named policies (default: all) as a WARC file")
