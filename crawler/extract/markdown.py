@@ -28,22 +28,19 @@ _MAX_DEPTH = 180
 
 # Sentinels for line breaks and bold runs inside a paragraph (control characters are stripped from input).
 BR, BOLD_ON, BOLD_OFF = "\x01", "\x02", "\x03"
-_FOLD = {0xA0: " ", 0x1680: " ", 0x202F: " ", 0x205F: " ", 0x3000: " ", 0x2028: BR, 0x2029: BR,
-         0x200B: None, 0x200C: None, 0x200D: None, 0x2060: None, 0xFEFF: None, 0xAD: None}
-_FOLD.update({c: " " for c in range(0x2000, 0x200B)})
+# Folded before whitespace is collapsed: no-break and typographic spaces become spaces, Unicode line and
+# paragraph separators line breaks; zero-width characters and soft hyphens vanish.
+_FOLD = {"\xa0": " ", "\u1680": " ", "\u202f": " ", "\u205f": " ", "\u3000": " ", "\u2028": BR, "\u2029": BR,
+         "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": "", "\xad": ""}
+_FOLD.update({chr(c): " " for c in range(0x2000, 0x200B)})
+_FOLDABLE = re.compile("[" + "".join(_FOLD) + "]")
 _PARA_BREAK = re.compile(BR + r"[^\S\x01]*(?:" + BR + r"[^\S\x01]*)+")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]?\s*$")
 
 
-_FOLDABLE = re.compile("[" + "".join(chr(c) for c in _FOLD) + "]")
-
-
-_FOLD_STR = {chr(c): r or "" for c, r in _FOLD.items()}
-
-
 def _fold(text: str) -> str:
     # A regex visiting only the matches beats str.translate(), which does a dict lookup per character.
-    return _FOLDABLE.sub(lambda m: _FOLD_STR[m.group()], text)
+    return _FOLDABLE.sub(lambda m: _FOLD[m.group()], text)
 
 
 def _inline(text: str) -> str:
@@ -60,36 +57,37 @@ def _split_run_ins(par: str) -> list[str]:
     short, and is followed by text that does not continue a sentence. Labels ending in ':' stay inline
     ("Last Revised: 2016.02.15") but never glued to their value.
     """
-    parts: list[str] = []
-    rest = par
-    while (start := rest.find(BOLD_ON)) >= 0:
-        end = rest.find(BOLD_OFF, start)
-        if end < 0:
-            break
-        before, bold, after = rest[:start], rest[start + 1:end], rest[end + 1:]
+    done: list[list[str]] = []
+    current, *runs = par.split(BOLD_ON)  # markers never nest: each run is "bold BOLD_OFF after"
+    current = [current]
+    for run in runs:
+        bold, closed, after = run.partition(BOLD_OFF)
         label = _inline(bold)
-        after_text = _inline(after)
-        if label.endswith(":"):
-            if after[:1].strip():
-                after = " " + after
-            rest = before + label + after
-            continue
-        runin = (
-            label and after_text and len(label) <= 120 and not after_text[0].islower()
-            and after_text[0] not in ",.;:)" and _sentence_boundary(before)
-        )
-        if runin:
-            parts += [before, label]
-            rest = after
+        if not closed or not label:
+            current += [bold, after]
+        elif label.endswith(":"):  # a label: inline, but never glued to its value
+            current += [label, " " if after[:1].strip() else "", after]
+        elif (
+            len(label) <= 120 and (following := after.lstrip()) and not following[0].islower()
+            and following[0] not in ",.;:)" and _sentence_boundary(current)
+        ):
+            done += [current, [label]]
+            current = [after]
         else:
-            rest = before + bold + after
-    parts.append(rest)
-    return parts
+            current += [bold, after]
+    done.append(current)
+    return ["".join(pieces) for pieces in done]
 
 
-def _sentence_boundary(before: str) -> bool:
-    before = before.rstrip(" \t\n\r")
-    return not _inline(before) or before.endswith(BR) or bool(_SENTENCE_END.search(before))
+def _sentence_boundary(pieces: list[str]) -> bool:
+    """Whether the text so far is empty or ends a sentence or a line (looks back past blank pieces only)."""
+    for piece in reversed(pieces):
+        piece = piece.rstrip(" \t\n\r")
+        if piece.replace(BOLD_OFF, "").strip():
+            return piece.endswith(BR) or bool(_SENTENCE_END.search(piece))
+        if piece.endswith(BR):
+            return True
+    return True
 
 
 class _Converter:
