@@ -10,7 +10,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from .cfemail import decode_cfemail, unprotect_emails
+from .cfemail import unprotect_emails
 from .decode import decode_html
 from .dom import drop_hidden, parse, strip_non_content
 from .errors import Rejected
@@ -18,11 +18,11 @@ from .generic import content_roots
 from .markdown import to_markdown
 from .selectors import apply_remove, apply_select, as_list, check_selectors
 
-__all__ = ["EXTRACTOR_VERSION", "Rejected", "check_selectors", "decode_cfemail", "decode_html", "extract"]
+__all__ = ["EXTRACTOR_VERSION", "Rejected", "check_selectors", "decode_html", "extract"]
 
 EXTRACTOR_VERSION = "1"
 
-_BASE_HREF = etree.XPath("string(//base/@href)")
+_BASE_HREF = etree.XPath("string((/html/head/base/@href)[1])")
 
 
 def extract(html: str, url: str, select: Iterable = (), remove: Iterable = ()) -> str:

@@ -12,7 +12,7 @@ from dataclasses import fields
 from types import ModuleType
 
 from . import megatoners, tonerrefillkits
-from .model import H, P, UL, B, cf_encode, edit_blocks, expected_text as _expected, render_blocks
+from .model import Email, P, cf_encode, edit_blocks, expected_text as _expected, render_blocks
 from .policies import MEGATONERS, TONERREFILLKITS
 
 __all__ = ["SITES", "TEMPLATES", "url", "render_page", "content_type", "expected_text", "policy_paragraphs",
@@ -91,7 +91,7 @@ def emails(site: str) -> list[str]:
     found = []
     for block in _site(site)[1]:
         if isinstance(block, P):
-            found += [p.addr for p in block.parts if hasattr(p, "addr")]
+            found += [p.addr for p in block.parts if isinstance(p, Email)]
     return found
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .model import Style
 
-__all__ = ["URL", "Chrome", "chrome", "TEMPLATES", "POLICY_EDIT"]
+__all__ = ["URL", "TEMPLATES", "POLICY_EDIT", "Chrome", "chrome", "style", "page"]
 
 URL = "http://www.megatoners.com/privacypolicy.html"
 TEMPLATES = ("default", "2024")

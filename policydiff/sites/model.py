@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import re
 import textwrap
 import unicodedata
 from dataclasses import dataclass, replace
@@ -154,7 +153,6 @@ def render_blocks(blocks: tuple[Block, ...], style: Style, indent: str = "") -> 
     return "\n".join(out)
 
 
-_SENTENCE_END = re.compile(r"[.!?][\"')]?$")
 
 
 def _ws(s: str) -> str:

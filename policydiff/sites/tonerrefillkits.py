@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .model import Style
 
-__all__ = ["URL", "Chrome", "chrome", "TEMPLATES", "POLICY_EDIT"]
+__all__ = ["URL", "TEMPLATES", "POLICY_EDIT", "Chrome", "chrome", "style", "page"]
 
 URL = "https://tonerrefillkits.com/privacy/"
 TEMPLATES = ("default", "2024")
