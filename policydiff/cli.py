@@ -254,6 +254,12 @@ def cmd_demo(args) -> int:
     return run_demo(Path(args.workdir), out=sys.stdout)
 
 
+def cmd_serve(args) -> int:
+    from policydiff.serve import serve
+
+    return serve(_db(args), host=args.host, port=args.port)
+
+
 # -- plumbing ------------------------------------------------------------------------------------
 
 def _db(args) -> Path:
@@ -373,6 +379,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = command("demo", cmd_demo, "offline demo: serve sample pages on 127.0.0.1, crawl, edit, crawl again")
     p.add_argument("--workdir", default="var/demo", help="where the demo database and reports go")
+    p = command("serve", cmd_serve, "browse the archive in Datasette (read-only, while cron keeps writing)")
+    p.add_argument("--port", type=int, default=8001, help="default 8001; 0 picks a free port")
+    p.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1; 0.0.0.0 for every interface")
     return parser
 
 

@@ -15,7 +15,8 @@ KINDS: dict[str, str] = {
     "change": "/-/policydiff/changes/{id}",      # the diff page of a change (project plugin)
     "policy": "/-/policydiff/policies/{id}",     # a policy's timeline page (project plugin)
     "snapshot-raw": "/-/policydiff/snapshots/{id}",  # a snapshot's raw bytes, as text (project plugin)
-    "version": "/{db}/versions/{id}",            # Datasette's row pages
+    "policy-record": "/{db}/policies/{id}",      # Datasette's row pages
+    "version": "/{db}/versions/{id}",
     "snapshot": "/{db}/snapshots/{id}",
     "fetch": "/{db}/fetches/{id}",
     "finding": "/{db}/findings/{id}",

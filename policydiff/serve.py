@@ -1,0 +1,80 @@
+"""`policydiff serve`: Datasette on the live archive, with the project's metadata and plugin.
+
+The archive is served as a mutable file (never immutable: cron writes to it while people read):
+Datasette reads through ``mode=ro`` connections, which see each committed crawl thanks to WAL, and
+the project's plugin refuses every write on every connection (``reports.datasette_plugin``).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import socket
+import sys
+from functools import cache
+from pathlib import Path
+from typing import TextIO
+
+import uvicorn
+import yaml
+from datasette.app import Datasette
+
+import reports
+from archive import ArchiveError, open_db
+from reports.links import datasette_url
+
+__all__ = ["METADATA", "SETTINGS", "build_datasette", "load_metadata", "serve"]
+
+METADATA = Path(reports.__file__).with_name("metadata.yml")
+PLACEHOLDER = "archive"  # the database's key in metadata.yml
+SETTINGS = {
+    "truncate_cells_html": 300,  # a version's text is a whole policy: tables show its beginning
+    "sql_time_limit_ms": 3000,   # full-text search and timelines over years of versions
+    "default_page_size": 50,
+}
+
+
+@cache
+def _metadata_file() -> dict:
+    return yaml.safe_load(METADATA.read_text(encoding="utf-8"))
+
+
+def load_metadata(db_name: str, base_url: str = "/") -> dict:
+    """metadata.yml for an archive served under the name ``db_name``."""
+    metadata = copy.deepcopy(_metadata_file())
+    metadata["databases"] = {db_name: metadata["databases"].pop(PLACEHOLDER)}
+    metadata["description_html"] = metadata["description_html"].replace(
+        "{database}", datasette_url(base_url, db_name, "database"))
+    return metadata
+
+
+def build_datasette(db_path: str | os.PathLike, *, settings: dict | None = None) -> Datasette:
+    """A Datasette serving the archive at ``db_path`` (which must exist) under its file's stem.
+
+    ``settings`` override :data:`SETTINGS` (Datasette's ``--setting`` names).
+    """
+    path = Path(db_path)
+    if not path.is_file():
+        raise ArchiveError(f"no archive at {path} (run `policydiff crawl` or `policydiff import` first, or pass --db)")
+    merged = {**SETTINGS, **(settings or {})}
+    return Datasette(files=[str(path)], metadata=load_metadata(path.stem, merged.get("base_url", "/")),
+                     settings=merged)
+
+
+def serve(db_path: str | os.PathLike, *, host: str = "127.0.0.1", port: int = 8001, out: TextIO = sys.stdout) -> int:
+    """Migrate the archive if it is behind, then serve it until interrupted. Port 0 picks a free
+    port; the first line printed is the address."""
+    datasette = build_datasette(db_path)
+    open_db(db_path).close()  # the metadata describes the current schema (versions_fts, ...)
+    # Bind first, so that the address printed is the one listening, even for port 0.
+    try:
+        sock = socket.create_server((host, port))
+    except OSError as exc:
+        print(f"policydiff: cannot listen on {host}:{port}: {exc.strerror} (choose another --port or --host)",
+              file=sys.stderr)
+        return 1
+    url = f"http://{f'[{host}]' if ':' in host else host}:{sock.getsockname()[1]}/"
+    print(f"Serving {db_path} at {url} (read-only; Ctrl-C stops)", file=out, flush=True)
+    server = uvicorn.Server(uvicorn.Config(datasette.app(), log_level="warning", lifespan="on"))
+    server.run(sockets=[sock])
+    return 0
