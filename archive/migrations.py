@@ -145,6 +145,22 @@ VERSIONS_FTS = """
         INSERT INTO versions_fts (versions_fts) VALUES ('rebuild');
 """
 
+# Operator alerts about a policy's failing crawls: one 'failing' row per episode, when its consecutive
+# failed crawls reach [email] alert_after, and one 'recovered' row when a crawl succeeds again. A
+# policy's latest row says whether an episode is open, so each episode is told once.
+ALERTS = """
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            policy TEXT NOT NULL REFERENCES policies(id),
+            kind TEXT NOT NULL CHECK (kind IN ('failing', 'recovered')),
+            created_at TEXT NOT NULL,
+            fetch INTEGER NOT NULL REFERENCES fetches(id),  -- the crawl fetch that decided it
+            consecutive INTEGER NOT NULL,                   -- failed crawls in a row at that fetch
+            reason TEXT                                     -- the latest failure's reason
+        );
+        CREATE INDEX alerts_policy ON alerts(policy, id);
+"""
+
 # Captures imported from web archives (WARC files, the Wayback Machine), each under the key its source
 # gives it, so that importing the same WARC or running the same backfill twice records nothing twice.
 CAPTURES = """
@@ -164,6 +180,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0002_findings", FINDINGS),
     ("0003_reports_outbox", REPORTS),
     ("0004_versions_fts", VERSIONS_FTS),
+    ("0005_alerts", ALERTS),
     ("0006_captures", CAPTURES),
 ]
 

@@ -1,7 +1,8 @@
 """The `policydiff` command: parses arguments and calls one library function per command.
 
 Exit status: 0 success, 1 when a fetch or import was rejected or failed (or a page is rejected),
-2 for usage and configuration errors.
+when mail stays queued or is given up, or when `status` finds a failing policy; 2 for usage and
+configuration errors.
 """
 
 from __future__ import annotations
@@ -60,14 +61,19 @@ def cmd_crawl(args) -> int:
 
 
 def cmd_run(args) -> int:
+    from policydiff.cycle import after_crawl
     from policydiff.jobs import run_due
 
     config = _config(args)
     with writer_lock(_db(args)):
         lines = run_due(config, _db(args), _overrides(args))
-    if not lines:
-        print("nothing is due")
-    return _print_lines(lines)
+        if not lines:
+            print("nothing is due")
+        status = _print_lines(lines)  # before the mail step: what was archived is told whatever happens next
+        after = after_crawl(config, _db(args), Path(DEFAULT_REPORTS))
+    if after.reports:
+        print(f"{len(after.reports)} new report(s) in {DEFAULT_REPORTS}")
+    return _print_mail(after.mail) or status
 
 
 def cmd_extract(args) -> int:
@@ -189,6 +195,7 @@ def cmd_reextract(args) -> int:
 
 
 def cmd_report(args) -> int:
+    from policydiff.cycle import deliver
     from reports.judge import judge_pending
     from reports.report import write_reports
 
@@ -197,8 +204,40 @@ def cmd_report(args) -> int:
     with writer_lock(_db(args)):
         judge_pending(db)
         written = write_reports(db, Path(args.out), config.public_url)
+        mail = deliver(db, config) if args.email else None
     print(f"{len(written)} new report(s) in {args.out}" + (f": changes {', '.join(map(str, written))}" if written else ""))
-    return 0
+    return _print_mail(mail)
+
+
+def cmd_email(args) -> int:
+    from policydiff.cycle import send_test
+
+    if not args.test:
+        raise UsageError("email needs --test (digests and alerts go out with `run` and `report --email`)")
+    config = _config(args)
+    db = _open(args, config)
+    with writer_lock(_db(args)):
+        recipients, result = send_test(db, config)
+    if result.sent:
+        print(f"email: test message queued for {', '.join(recipients)}; {result.sent} message(s) sent")
+    for line in result.problems():
+        print(line, file=sys.stderr)
+    return 0 if result.ok else 1
+
+
+def cmd_status(args) -> int:
+    from policydiff.health import health
+
+    config = _config(args)
+    states = health(_open(args, config), config.pick(args.ids))
+    if args.json:
+        print(json.dumps([state.as_dict() for state in states], indent=2))
+    else:
+        print(f"{'policy':<24} {'last success':<20} {'failures':>8}  last reason")
+        for state in states:
+            print(f"{state.policy:<24} {state.last_success or 'never':<20} {state.consecutive_failures:>8}  "
+                  f"{(state.last_reason or '-') if state.failing else '-'}")
+    return 1 if any(state.failing for state in states) else 0
 
 
 def cmd_changes(args) -> int:
@@ -370,6 +409,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("ids", nargs="*", metavar="ID")
     p = command("report", cmd_report, "write the reports of every change not yet reported")
     p.add_argument("--out", default=DEFAULT_REPORTS, help=f"folder for the reports (default {DEFAULT_REPORTS})")
+    p.add_argument("--email", action="store_true", help="then queue and send the digest and operator alerts")
+    p = command("email", cmd_email, "mail: `email --test` sends a test message to the operators")
+    p.add_argument("--test", action="store_true", help="send a test message to check the [email] settings")
+    p = command("status", cmd_status, "each policy's last success, consecutive failures and last reason")
+    p.add_argument("ids", nargs="*", metavar="ID")
+    p.add_argument("--json", action="store_true")
     p = command("changes", cmd_changes, "list the changes of the archive with their findings")
     p.add_argument("ids", nargs="*", metavar="ID")
     p.add_argument("--since", help="only changes detected at or after this time (ISO 8601)")
