@@ -99,3 +99,12 @@ def test_cloudflare_emails_any_key(template: str, key: int) -> None:
 @pytest.mark.parametrize("site,template", CASES)
 def test_deterministic(site: str, template: str) -> None:
     assert len({_extract(site, template=template) for _ in range(3)}) == 1
+
+
+@pytest.mark.parametrize("site,template", CASES)
+def test_generic_extractor_needs_no_class_names(site: str, template: str) -> None:
+    """Without class/id/role/aria hints (a page styled some other way) the text is the same."""
+    html = sites.render_page(site, template=template).decode()
+    bare = re.sub(r'\s(?:class|id|role|aria-[a-z]+)="[^"]*"', "", html)
+    assert "class=" not in bare
+    assert extract(bare, sites.url(site)) == sites.expected_text(site)

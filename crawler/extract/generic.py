@@ -17,8 +17,11 @@ from .dom import drop
 
 __all__ = ["content_roots"]
 
-# Share of the page's (non-chrome) prose the content root must hold.
-_ROOT_SHARE = 0.97
+# Share of the page's (non-chrome) prose the content root must hold; prose boxes right next to it are
+# added back afterwards (_neighbours), so this can leave room for site chrome that reads like prose.
+_ROOT_SHARE = 0.9
+# A box next to the root joins it when most of its text is prose (not a footer row with a copyright).
+_NEIGHBOUR_PROSE_SHARE = 0.5
 # A chrome-looking element holding more than this share of all prose is the content after all.
 _CHROME_MAX_SHARE = 0.3
 _CHROME_TAGS = frozenset(("nav", "aside", "header", "footer", "form", "menu", "dialog"))
@@ -96,7 +99,7 @@ class _Stats:
             p = parent[i]
             text, tail = el.text, el.tail
             if text:
-                chars[i] += len(text)
+                chars[i] += len(text.strip())
                 w = _prose(text)
                 prose[i] += w
                 good[i] += w
@@ -107,7 +110,7 @@ class _Stats:
                 good[i] = 0
             if p >= 0:
                 if tail:
-                    chars[p] += len(tail)
+                    chars[p] += len(tail.strip())
                     w = _prose(tail)
                     prose[p] += w
                     good[p] += w
@@ -152,9 +155,8 @@ def _good(els: list, parent: list[int], skip: set[int]) -> list[int]:
     return good
 
 
-def _root(doc: etree._Element, stats: _Stats) -> etree._Element:
-    body = doc.find("body")
-    node = body if body is not None else doc
+def _root(node: etree._Element, stats: _Stats) -> etree._Element:
+    """The deepest element under `node` holding nearly all of its (non-chrome) prose."""
     total = stats.good_of(node)
     if total == 0:
         return node
@@ -193,11 +195,37 @@ def _title(root: etree._Element, stats: _Stats) -> etree._Element | None:
     return heading
 
 
-def content_roots(doc: etree._Element) -> list[etree._Element]:
-    """Locate the content (the title heading, then the root), dropping the chrome inside it in place."""
-    stats = _Stats(doc)
-    root = _root(doc, stats)
-    title = _title(root, stats)
+def _neighbours(root: etree._Element, top: etree._Element, stats: _Stats) -> list[etree._Element]:
+    """Root plus the prose next to it: at each level up to `top`, the adjacent siblings holding prose
+    (a "Last updated" line or an intro in its own box), stopping at the first one without."""
+
+    def prose_sibling(el: etree._Element) -> bool:
+        i = stats.index.get(el)
+        return (
+            i is not None and stats.good[i] >= _NEIGHBOUR_PROSE_SHARE * stats.chars[i] > 0
+            and not stats.chrome(i) and not stats.link_dense(i)
+        )
+
+    roots = [root]
+    node = root
+    while node is not top and (parent := node.getparent()) is not None:
+        before = []
+        for sib in node.itersiblings(etree.Element, preceding=True):
+            if not prose_sibling(sib):
+                break
+            before.append(sib)
+        after = []
+        for sib in node.itersiblings(etree.Element):
+            if not prose_sibling(sib):
+                break
+            after.append(sib)
+        roots = before[::-1] + roots + after
+        node = parent
+    return roots
+
+
+def _drop_chrome(root: etree._Element, stats: _Stats) -> None:
+    """Inside a content root: chrome-looking elements, menu-like link blocks, copyright lines."""
     doomed = []
     els, depth = stats.elements, stats.depth
     start = stats.index[root]
@@ -217,4 +245,16 @@ def content_roots(doc: etree._Element) -> list[etree._Element]:
             i += 1
     for el in doomed:
         drop(el)
-    return [title, root] if title is not None else [root]
+
+
+def content_roots(doc: etree._Element) -> list[etree._Element]:
+    """Locate the content (title heading, root and adjacent prose), dropping the chrome inside it."""
+    stats = _Stats(doc)
+    body = doc.find("body")
+    top = body if body is not None else doc
+    root = _root(top, stats)
+    roots = _neighbours(root, top, stats) if root is not top else [root]
+    title = _title(roots[0], stats)
+    for el in roots:
+        _drop_chrome(el, stats)
+    return [title, *roots] if title is not None else roots
