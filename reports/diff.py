@@ -55,7 +55,7 @@ MOVE_THRESHOLD = 0.75  # similarity for "this block moved (and maybe was touched
 ALL_PAIRS_BUDGET = 2_500  # a region with n*m up to this scores all its pairs
 SIGNATURE_SIZE = 6  # rarest features per block used to find candidates
 POSTING_CAP = 40  # features shared by more blocks than this are useless as a signature
-CANDIDATES_PER_BLOCK = 3  # candidates scored exactly per old block
+CANDIDATES_PER_BLOCK = 2  # candidates scored exactly per old block
 JUNK_REPEATS = 32  # a block repeated more often than this may not start a match
 WORD_DIFF_TOKENS = 4_000  # beyond this (after trimming), a paragraph diff is one replace
 
@@ -244,9 +244,10 @@ Feature = str | tuple[str, str]
 
 
 class _Features:
-    """Casefolded word unigrams + bigrams per block, cached: bigrams keep two random
-    paragraphs built from the same vocabulary apart, unigrams keep short blocks
-    comparable. Kept as dict keys: set operations, plus first-occurrence order, which
+    """Casefolded words + word bigrams per block, cached. Bigrams keep two paragraphs
+    drawn from the same legal vocabulary apart while an edited copy keeps most of its
+    own; words keep short blocks ("We use cookies." → "We use many cookies.")
+    comparable. Kept as dict keys: set operations plus first-occurrence order, which
     makes signatures deterministic (set order changes with the hash seed)."""
 
     def __init__(self) -> None:
