@@ -65,8 +65,9 @@ def register_routes(datasette: Datasette) -> list:
 
 @hookimpl
 def register_magic_parameters(datasette: Datasette) -> list:
-    """``:_policydiff_change`` in SQL is the absolute address of change pages, without the id (the
-    Atom feed's links), taken from the request as Datasette's own absolute links are."""
+    """``:_policydiff_<kind>`` in SQL is the absolute address of ``kind`` pages (reports.links.KINDS)
+    without the id, for the Atom feed's links; absolute as Datasette makes its own (from the request,
+    https when the force_https_urls setting says so)."""
     def page_url(kind: str, request) -> str:
         db = web.archive_database(datasette).name
         return datasette.absolute_url(request, datasette_url(datasette.setting("base_url"), db, kind, ""))
