@@ -63,7 +63,9 @@ _HEADING = re.compile(r"#{1,6} ")
 _BLOCK_START = re.compile(r"(?:#{1,6} |[-*+] |\d+[.)] |\|)")
 # CJK ideographs and kana count as one word each: those scripts put no spaces between
 # words, so a \w+ run would make a whole sentence one token.
-_WORD_PATTERN = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|\w+"
+_CJK = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+_WORD_PATTERN = _CJK + r"|\w+"
+_CJK_CHAR = re.compile(_CJK)
 _WORD = re.compile(_WORD_PATTERN)
 # For ASCII text, \w+ runs are what str.split() leaves once every non-word character is a
 # space; translate + split runs in C and is several times faster than the regex.
@@ -166,19 +168,54 @@ def _tokens(text: str) -> list[str]:
     return (_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text)
 
 
+def _char_class(ch: str) -> str:
+    """Token class of a character, as _TOKEN splits: runs of "w"ord or "s"pace
+    characters form one token; anything else ("p": punctuation, CJK) stands alone."""
+    if ch.isspace():
+        return "s"
+    if (ch.isalnum() or ch == "_") and not _CJK_CHAR.match(ch):
+        return "w"
+    return "p"
+
+
+def _common_prefix(a: str, b: str) -> int:
+    # Binary search over C-level slice comparisons: no per-character Python loop.
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _trim_bounds(old: str, new: str) -> tuple[int, int]:
+    """Lengths of the common prefix and suffix, both cut back to token boundaries, so
+    only the middle needs tokenizing and diffing."""
+    prefix = _common_prefix(old, new)
+    if prefix:  # drop the token holding old[prefix - 1]: it may continue differently
+        cls = _char_class(old[prefix - 1])
+        prefix -= 1
+        while cls != "p" and prefix and _char_class(old[prefix - 1]) == cls:
+            prefix -= 1
+    room = min(len(old), len(new)) - prefix
+    suffix = min(_common_prefix(old[::-1], new[::-1]), room)
+    if suffix:  # drop the token holding old[-suffix], for the same reason
+        cls = _char_class(old[-suffix])
+        suffix -= 1
+        while cls != "p" and suffix and _char_class(old[-suffix]) == cls:
+            suffix -= 1
+    return prefix, suffix
+
+
 def word_diff(old: str, new: str) -> list[tuple[WordTag, str]]:
     """Word/whitespace/punctuation-level diff as ``(tag, text)`` segments whose
     equal+delete texts concatenate to ``old`` and equal+insert texts to ``new``."""
-    a, b = _tokens(old), _tokens(new)
-    prefix = 0
-    while prefix < min(len(a), len(b)) and a[prefix] == b[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < min(len(a), len(b)) - prefix and a[-1 - suffix] == b[-1 - suffix]:
-        suffix += 1
-    mid_a, mid_b = a[prefix:len(a) - suffix], b[prefix:len(b) - suffix]
-
-    raw: list[tuple[WordTag, list[str]]] = [("equal", a[:prefix])]
+    prefix, suffix = _trim_bounds(old, new)
+    mid_a = _tokens(old[prefix:len(old) - suffix])
+    mid_b = _tokens(new[prefix:len(new) - suffix])
+    raw: list[tuple[WordTag, list[str]]] = [("equal", [old[:prefix]])]
     if len(mid_a) > WORD_DIFF_TOKENS or len(mid_b) > WORD_DIFF_TOKENS:
         raw += [("delete", mid_a), ("insert", mid_b)]
     else:
@@ -190,7 +227,7 @@ def word_diff(old: str, new: str) -> list[tuple[WordTag, str]]:
                 raw.append(("equal", mid_a[i1:i2]))
             else:
                 raw += [("delete", mid_a[i1:i2]), ("insert", mid_b[j1:j2])]
-    raw.append(("equal", a[len(a) - suffix:] if suffix else []))
+    raw.append(("equal", [old[len(old) - suffix:]]))
     return _merge_segments(_absorb_whitespace(raw))
 
 
@@ -201,12 +238,10 @@ def _absorb_whitespace(raw: list[tuple[WordTag, list[str]]]) -> list[tuple[WordT
     for k, (tag, tokens) in enumerate(raw):
         if (
             tag == "equal"
-            and tokens
-            and all(t.isspace() for t in tokens)
-            and any(t != "equal" and s for t, s in raw[:k])
-            and any(t != "equal" and s for t, s in raw[k + 1:k + 3])
             and out
             and out[-1][0] != "equal"
+            and "".join(tokens).isspace()
+            and any(t != "equal" and s for t, s in raw[k + 1:k + 3])
         ):
             out += [("delete", tokens), ("insert", tokens)]
         else:
@@ -215,25 +250,28 @@ def _absorb_whitespace(raw: list[tuple[WordTag, list[str]]]) -> list[tuple[WordT
 
 
 def _merge_segments(raw: list[tuple[WordTag, list[str]]]) -> list[tuple[WordTag, str]]:
-    """Join tokens, drop empty segments, and order each change as all deletions then
-    all insertions (adjacent runs of the same tag merged)."""
+    """Join tokens, drop empty segments, merge adjacent equal runs, and order each
+    change as all its deletions then all its insertions."""
     segments: list[tuple[WordTag, str]] = []
-    pending: dict[str, list[str]] = {"delete": [], "insert": []}
+    pending: dict[WordTag, list[str]] = {"delete": [], "insert": []}
 
     def flush() -> None:
         for tag in ("delete", "insert"):
             if pending[tag]:
-                segments.append((tag, "".join(pending[tag])))  # type: ignore[arg-type]
+                segments.append((tag, "".join(pending[tag])))
                 pending[tag] = []
 
     for tag, tokens in raw:
-        if not tokens:
+        text = "".join(tokens)
+        if not text:
             continue
-        if tag == "equal":
-            flush()
-            segments.append(("equal", "".join(tokens)))
-        else:
-            pending[tag].extend(tokens)
+        if tag != "equal":
+            pending[tag].append(text)
+            continue
+        flush()
+        if segments and segments[-1][0] == "equal":
+            text = segments.pop()[1] + text
+        segments.append(("equal", text))
     flush()
     return segments
 
