@@ -62,8 +62,9 @@ def _queue(db: sqlite_utils.Database, config: Config, state: Health, kind: str, 
 
 def _failing(state: Health) -> tuple[str, str]:
     runs = state.consecutive_failures
-    subject = f"policydiff: {state.name} failing ({runs} crawls in a row)"
-    text = (f"The last {runs} crawls of policy '{state.policy}' ({state.name}) failed.\n\n"
+    crawls = "1 crawl" if runs == 1 else f"{runs} crawls"
+    subject = f"policydiff: {state.name} failing ({crawls} in a row)"
+    text = (f"The last {crawls} of policy '{state.policy}' ({state.name}) failed.\n\n"
             f"Last reason: {state.last_reason or 'none recorded'}\n"
             f"Last attempt: {state.last_fetch}\n"
             f"Last success: {state.last_success or 'never'}\n\n"
