@@ -6,18 +6,21 @@ The result (:class:`Diff`) is a plain data structure that every rendering consum
 Pipeline:
 
 1. split both texts into blocks (headings, paragraphs, list items, table rows);
-2. align blocks with :class:`difflib.SequenceMatcher` over interned block ids
-   (autojunk off, so a block repeated in a long policy still aligns; only blocks
-   repeated hundreds of times are treated as junk, which bounds its inner loop);
-3. inside each changed region, pair similar old/new blocks in order (→ ``replace``
-   with a word-level diff), identical leftovers become ``equal``;
-4. among blocks still unpaired anywhere, identical or near-identical texts that were
-   deleted in one place and inserted in another become ``move-from``/``move-to``;
-5. cut the op sequence into hunks with ``context`` unchanged blocks around changes,
+2. align blocks: blocks that occur once in each text, kept in order, anchor the
+   alignment (patience diff); the gaps between anchors go through
+   :class:`difflib.SequenceMatcher` with autojunk off (a clause repeated in a long
+   policy still aligns; only blocks repeated more than JUNK_REPEATS times may not start
+   a match, which bounds the matcher's inner loop);
+3. match changed blocks one-to-one, exact copies first, then by similarity: pairs in
+   the same changed region, kept in order, become ``replace`` (with a word-level diff,
+   or ``equal`` when identical); identical or near-identical blocks deleted in one
+   place and inserted in another become ``move-from``/``move-to``;
+4. cut the op sequence into hunks with ``context`` unchanged blocks around changes,
    each labelled with its section heading.
 
 Similar-block search never compares all pairs of a large region: candidates come from
-an inverted index of each block's rarest features, so a full rewrite stays linear-ish.
+an inverted index of each block's rarest features (bounded work per block), so a full
+rewrite stays linear-ish; a giant paragraph's word diff is capped at WORD_DIFF_TOKENS.
 """
 
 from __future__ import annotations
@@ -26,11 +29,13 @@ import bisect
 import difflib
 import re
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from itertools import chain
-from dataclasses import dataclass, field
 from typing import Iterable, Literal, Sequence
 
 __all__ = [
+    "NEW_SIDE",
+    "OLD_SIDE",
     "Diff",
     "Hunk",
     "Op",

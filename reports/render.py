@@ -5,13 +5,19 @@ All HTML comes from the one auto-escaping Jinja2 environment :data:`env` (templa
 by Jinja2. Other modules add their templates to the same directory and render them
 with :func:`render_template`.
 
-Diff partials (include them with ``diff`` in the context):
+Templates of the diff (``{% include %}`` them with ``diff``, a :class:`Diff`, in context):
 
-- ``diff_style.html``: ``<style>`` with ``diff.css``, once per web page;
-- ``diff_inline.html``: inline web diff;
-- ``diff_side_by_side.html``: two-column web diff (optional ``old_label``, ``new_label``);
-- ``diff_email.html``: email diff, inline styles only (optional ``hidden_changes``,
-  ``full_report_url``); pass it the result of :func:`truncate_for_email`.
+- ``diff_style.html``: ``<style>`` holding ``diff.css``; once per web page showing either
+  web partial;
+- ``diff_inline.html``: inline web diff (``<div class="pd-diff pd-inline">``);
+- ``diff_side_by_side.html``: two-column web table (optional ``old_label``,
+  ``new_label``, default "Before"/"After");
+- ``diff_email.html``: email diff with inline styles only (optional ``hidden_changes``:
+  int, ``full_report_url``: str); give it ``diff`` from :func:`truncate_for_email`;
+- ``email_diff_document.html``: a whole email around ``diff_email.html`` (``title``);
+- ``diff_fragment.html``: what the two ``render_html_*`` functions return;
+- ``diff_macros.html``: ``hunks(diff, layout, attrs)``, the one loop over hunks and ops
+  that all diff partials share, and ``web``, the class attributes of the web partials.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from reports.diff import NEW_SIDE, Diff, Hunk, Op
+from reports.diff import NEW_SIDE, Diff, Hunk, Op, WordTag
 
 __all__ = [
     "EMAIL_MAX_BYTES",
@@ -105,14 +111,14 @@ def render_text(diff: Diff) -> str:
 
 # --- email --------------------------------------------------------------------------
 
-def _clip_words(words: tuple[tuple[str, str], ...], limit: int) -> tuple[tuple[str, str], ...]:
-    clipped = []
+def _clip_words(words: tuple[tuple[WordTag, str], ...], limit: int) -> tuple[tuple[WordTag, str], ...]:
+    clipped: list[tuple[WordTag, str]] = []
     for tag, text in words:
         if limit <= 0:
             break
         clipped.append((tag, text[:limit] + ("…" if len(text) > limit else "")))
         limit -= len(text)
-    return tuple(clipped)  # type: ignore[return-value]
+    return tuple(clipped)
 
 
 def _clip(op: Op, limit: int) -> Op:
@@ -140,8 +146,9 @@ def truncate_for_email(diff: Diff, budget: int) -> tuple[Diff, int]:
         spent += 400  # heading and skipped-paragraphs line
         ops: list[Op] = []
         for op in hunk.ops:
-            clipped = _clip(op, EMAIL_BLOCK_CHARS)
-            spent += _cost(clipped)
+            if not hidden:
+                clipped = _clip(op, EMAIL_BLOCK_CHARS)
+                spent += _cost(clipped)
             if hidden or spent > budget:
                 hidden += op.kind != "equal"
             else:
