@@ -31,6 +31,7 @@ from reports.diff import NEW_SIDE, Diff, Hunk, Op, WordTag
 
 __all__ = [
     "EMAIL_MAX_BYTES",
+    "diff_pieces",
     "env",
     "render_email_html",
     "render_html_inline",
@@ -51,6 +52,39 @@ env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+Piece = tuple[str, str]  # (role, text); role: "text", "del", "ins" or "label"
+_ROLE = {"equal": "text", "delete": "del", "insert": "ins"}
+_HIDDEN_WORDS = {"old": "insert", "new": "delete", "both": None}
+
+
+def diff_pieces(op: Op, side: str) -> list[Piece]:
+    """What one side ("old", "new" or "both" for inline) of an op shows, as plain
+    (role, text) pieces; templates escape and wrap them (role "del" → <del> ...).
+    Branching here rather than in Jinja keeps big diffs fast to render."""
+    old = side != "new"
+    new = side != "old"
+    if op.kind == "equal":
+        return [("text", op.new_block or "")]
+    if op.kind == "replace":
+        hidden = _HIDDEN_WORDS[side]
+        return [(_ROLE[tag], text) for tag, text in op.words if tag != hidden]
+    if op.kind == "delete":
+        return [("del", op.old_block or "")] if old else []
+    if op.kind == "insert":
+        return [("ins", op.new_block or "")] if new else []
+    if op.kind == "move-from":
+        if not old:
+            return []
+        return [("label", f"Moved to new ¶{op.new_index + 1}"), ("text", " "), ("del", op.old_block or "")]  # type: ignore[operator]
+    if not new:  # move-to
+        return []
+    body = [(_ROLE[tag], text) for tag, text in op.words] or [("text", op.new_block or "")]
+    return [("label", f"Moved from old ¶{op.old_index + 1}"), ("text", " "), *body]  # type: ignore[operator]
+
+
+env.globals["diff_pieces"] = diff_pieces
 
 
 def render_template(name: str, **context: object) -> str:
