@@ -148,3 +148,16 @@ def test_generic_title_only_when_just_before() -> None:
     far = (f"<html><body><h1>Welcome</h1><div class=promo>{SENTENCES}</div><div class=text><p>{SENTENCES}</p>"
            f"<p>{SENTENCES}</p><p>{SENTENCES}</p><p>{SENTENCES}</p></div></body></html>")
     assert not extract(far, URL).startswith("# Welcome")
+
+
+def test_generic_keeps_prose_boxes_around_the_content() -> None:
+    body = "".join(f"<h2>Section {n}</h2><p>{SENTENCES}</p>" for n in range(12))
+    html = ("<html><body><div><div class=meta>Last updated: January 5, 2024</div>"
+            "<div><p>This short introduction explains who we are.</p></div>"
+            "<ul class=toc><li><a href=#1>Section one</a></li><li><a href=#2>Section two</a></li>"
+            "<li><a href=#3>Section three</a></li></ul>"
+            f"<div class=body>{body}</div></div>"
+            "<div class=footer><a href=/a>About</a> <a href=/b>Jobs</a> © 2024 Example</div></body></html>")
+    got = extract(html, URL)
+    assert got.startswith("Last updated: January 5, 2024\n\nThis short introduction explains who we are.\n\n## Section 0")
+    assert "Section one" not in got and "Jobs" not in got and "2024 Example" not in got

@@ -196,30 +196,35 @@ def _title(root: etree._Element, stats: _Stats) -> etree._Element | None:
 
 
 def _neighbours(root: etree._Element, top: etree._Element, stats: _Stats) -> list[etree._Element]:
-    """Root plus the prose next to it: at each level up to `top`, the adjacent siblings holding prose
-    (a "Last updated" line or an intro in its own box), stopping at the first one without."""
+    """Root plus the prose boxes around it (a "Last updated" line, an intro before a table of contents).
 
-    def prose_sibling(el: etree._Element) -> bool:
-        i = stats.index.get(el)
-        return (
-            i is not None and stats.good[i] >= _NEIGHBOUR_PROSE_SHARE * stats.chars[i] > 0
-            and not stats.chrome(i) and not stats.link_dense(i)
-        )
+    At each level up to `top`, siblings are taken outwards: boxes without prose are stepped over,
+    prose boxes join, and the first chrome with prose (a header, a cookie banner) or box whose text
+    is not mostly prose (a footer row) ends it.
+    """
+
+    def verdict(el: etree._Element) -> bool | None:  # True: joins, None: step over, False: stop
+        i = stats.index[el]
+        if stats.prose[i] == 0:  # menus, a table of contents, images
+            return None
+        if stats.chrome(i):
+            return False
+        return stats.good[i] >= _NEIGHBOUR_PROSE_SHARE * stats.chars[i] and not stats.link_dense(i)
+
+    def take(siblings) -> list[etree._Element]:
+        found = []
+        for sib in siblings:
+            if (v := verdict(sib)) is False:
+                break
+            if v:
+                found.append(sib)
+        return found
 
     roots = [root]
     node = root
     while node is not top and (parent := node.getparent()) is not None:
-        before = []
-        for sib in node.itersiblings(etree.Element, preceding=True):
-            if not prose_sibling(sib):
-                break
-            before.append(sib)
-        after = []
-        for sib in node.itersiblings(etree.Element):
-            if not prose_sibling(sib):
-                break
-            after.append(sib)
-        roots = before[::-1] + roots + after
+        before = take(node.itersiblings(etree.Element, preceding=True))
+        roots = before[::-1] + roots + take(node.itersiblings(etree.Element))
         node = parent
     return roots
 
