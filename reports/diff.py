@@ -260,25 +260,44 @@ def _merge_segments(raw: list[tuple[WordTag, list[str]]]) -> list[tuple[WordTag,
     segments: list[tuple[WordTag, str]] = []
     pending: dict[WordTag, list[str]] = {"delete": [], "insert": []}
 
+    def add(tag: WordTag, text: str) -> None:
+        if not text:
+            return
+        if tag == "equal" and segments and segments[-1][0] == "equal":
+            text = segments.pop()[1] + text
+        segments.append((tag, text))
+
     def flush() -> None:
-        for tag in ("delete", "insert"):
-            if pending[tag]:
-                segments.append((tag, "".join(pending[tag])))
-                pending[tag] = []
+        deleted, inserted = "".join(pending["delete"]), "".join(pending["insert"])
+        pending["delete"], pending["insert"] = [], []
+        # Whitespace both sides start or end with is unchanged: "[-a -]{+b +}" → "[-a-]{+b+} ".
+        lead = trail = ""
+        if deleted and inserted:
+            lead = _common_space(deleted, inserted)
+            deleted, inserted = deleted[len(lead):], inserted[len(lead):]
+            trail = _common_space(deleted[::-1], inserted[::-1])[::-1]
+            deleted, inserted = deleted[:len(deleted) - len(trail)], inserted[:len(inserted) - len(trail)]
+        add("equal", lead)
+        add("delete", deleted)
+        add("insert", inserted)
+        add("equal", trail)
 
     for tag, tokens in raw:
-        text = "".join(tokens)
-        if not text:
-            continue
-        if tag != "equal":
-            pending[tag].append(text)
-            continue
-        flush()
-        if segments and segments[-1][0] == "equal":
-            text = segments.pop()[1] + text
-        segments.append(("equal", text))
+        if tag == "equal":
+            flush()
+            add("equal", "".join(tokens))
+        else:
+            pending[tag].extend(tokens)
     flush()
     return segments
+
+
+def _common_space(a: str, b: str) -> str:
+    """The whitespace both strings start with (kept short of either's whole length)."""
+    n = 0
+    while n < min(len(a), len(b)) - 1 and a[n] == b[n] and a[n].isspace():
+        n += 1
+    return a[:n]
 
 
 # --- similarity ---------------------------------------------------------------------

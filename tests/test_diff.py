@@ -211,3 +211,24 @@ def test_word_diff_reconstructs(old: str, new: str) -> None:
     words = word_diff(old, new)
     assert "".join(s for t, s in words if t != "insert") == old
     assert "".join(s for t, s in words if t != "delete") == new
+
+
+def test_giant_paragraph_edit_is_word_level_and_giant_rewrite_is_capped() -> None:
+    words = " ".join(f"w{n}" for n in range(50_000))
+    (op,) = changes(diff_texts(words, words.replace("w25000 ", "changed ")))
+    assert [(t, s) for t, s in op.words if t != "equal"] == [("delete", "w25000"), ("insert", "changed")]
+    # A 6000-token middle rewrite is past WORD_DIFF_TOKENS: one delete + one insert.
+    middle = " ".join(f"v{n}" for n in range(20_000, 23_000))
+    rewritten = " ".join(f"w{n}" for n in range(20_000)) + " " + middle + " " + " ".join(
+        f"w{n}" for n in range(23_000, 50_000)
+    )
+    (op,) = changes(diff_texts(words, rewritten))
+    assert [t for t, _ in op.words] == ["equal", "delete", "insert", "equal"]
+    assert "".join(s for t, s in op.words if t != "delete") == rewritten
+
+
+def test_pathological_repeats_stay_consistent() -> None:
+    old = "\n\n".join(f"- row {n % 3}" for n in range(3000))
+    new = "\n\n".join(f"- row {n % 4}" for n in range(3000))
+    diff = diff_texts(old, new, context=None)
+    assert reconstruct(diff) == (split_blocks(old), split_blocks(new))

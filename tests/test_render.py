@@ -207,3 +207,16 @@ def test_renderings_never_crash_nor_inject(old: str, new: str, context: int | No
     for render in HTML_RENDERINGS.values():
         root = render(diff)
         assert root.xpath("//script") == [] and root.xpath("//img") == []
+
+
+def test_diff_pieces_per_side() -> None:
+    from reports.render import diff_pieces
+
+    diff = hostile_diff()
+    by_kind = {op.kind: op for hunk in diff.hunks for op in hunk.ops}
+    replace = by_kind["replace"]
+    assert {role for role, _ in diff_pieces(replace, "old")} <= {"text", "del"}
+    assert {role for role, _ in diff_pieces(replace, "new")} <= {"text", "ins"}
+    assert diff_pieces(by_kind["delete"], "new") == [] and diff_pieces(by_kind["insert"], "old") == []
+    assert diff_pieces(by_kind["move-from"], "both")[0] == ("label", "Moved to new ¶8")
+    assert diff_pieces(by_kind["move-to"], "new")[0] == ("label", "Moved from old ¶4")
