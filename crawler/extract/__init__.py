@@ -41,7 +41,8 @@ def extract(html: str, url: str, select: Iterable = (), remove: Iterable = ()) -
     base = _base_url(doc, url)
     apply_remove(doc, remove)  # before anything else, as Open Terms Archive does
     strip_non_content(doc)
-    unprotect_emails(doc)
+    if "email-protection" in html or "data-cfemail" in html:  # a substring scan is far cheaper than XPath
+        unprotect_emails(doc)
     if select:
         roots = apply_select(doc, select)
     else:
