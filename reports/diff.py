@@ -543,41 +543,44 @@ def _build_ops(old: list[str], new: list[str]) -> list[Op]:
 
 # --- hunks --------------------------------------------------------------------------
 
-def _headings(ops: list[Op]) -> list[str | None]:
-    """Section heading in effect at each op: the nearest preceding heading of the new
-    text, or of the old text for ops that only exist there."""
-    current_old: str | None = None
-    current_new: str | None = None
-    result: list[str | None] = []
-    for op in ops:
-        result.append(current_new if op.kind in NEW_SIDE else current_old)
-        # startswith first: this loop sees every block of both texts.
-        if op.kind in OLD_SIDE and op.old_block and op.old_block.startswith("#"):
-            current_old = heading_text(op.old_block) or current_old
-        if op.kind in NEW_SIDE and op.new_block and op.new_block.startswith("#"):
-            current_new = heading_text(op.new_block) or current_new
-    return result
+class _Sections:
+    """Nearest preceding ``#`` heading of any block of a text, by binary search."""
+
+    def __init__(self, blocks: list[str]) -> None:
+        found = [(k, heading_text(b)) for k, b in enumerate(blocks) if b.startswith("#")]
+        self._positions = [k for k, title in found if title is not None]
+        self._titles = [title for _, title in found if title is not None]
+
+    def before(self, index: int) -> str | None:
+        p = bisect.bisect_left(self._positions, index)
+        return self._titles[p - 1] if p else None
 
 
-def _hunks(ops: list[Op], context: int | None) -> tuple[list[Hunk], int]:
+def _hunk_heading(op: Op, old: _Sections, new: _Sections) -> str | None:
+    """Section of a change: the new text's for ops that exist there, else the old's."""
+    if op.kind in NEW_SIDE:
+        return new.before(op.new_index)  # type: ignore[arg-type]
+    return old.before(op.old_index)  # type: ignore[arg-type]
+
+
+def _hunks(ops: list[Op], context: int | None, old: _Sections, new: _Sections) -> tuple[list[Hunk], int]:
     changes = [k for k, op in enumerate(ops) if op.kind != "equal"]
     if not changes:
         return [], len(ops)
-    headings = _headings(ops)
     if context is None:
-        return [Hunk(headings[changes[0]], tuple(ops))], 0
-    spans: list[list[int]] = []  # [start, end) op ranges, merged when contexts touch
+        return [Hunk(_hunk_heading(ops[changes[0]], old, new), tuple(ops))], 0
+    spans: list[list[int]] = []  # [start, end, first change] op ranges, merged when contexts touch
     for k in changes:
         start, end = max(0, k - context), min(len(ops), k + context + 1)
         if spans and start <= spans[-1][1]:
             spans[-1][1] = max(spans[-1][1], end)
         else:
-            spans.append([start, end])
+            spans.append([start, end, k])
     hunks = []
     previous_end = 0
-    for start, end in spans:
-        first_change = next(k for k in changes if k >= start)
-        hunks.append(Hunk(headings[first_change], tuple(ops[start:end]), start - previous_end))
+    for start, end, first_change in spans:
+        heading = _hunk_heading(ops[first_change], old, new)
+        hunks.append(Hunk(heading, tuple(ops[start:end]), start - previous_end))
         previous_end = end
     return hunks, len(ops) - previous_end
 
@@ -605,5 +608,5 @@ def diff_texts(old: str, new: str, context: int | None = 1) -> Diff:
     change (``None``: keep every block, one hunk)."""
     old_blocks, new_blocks = split_blocks(old), split_blocks(new)
     ops = _build_ops(old_blocks, new_blocks)
-    hunks, skipped_after = _hunks(ops, context)
+    hunks, skipped_after = _hunks(ops, context, _Sections(old_blocks), _Sections(new_blocks))
     return Diff(tuple(hunks), _stats(ops), skipped_after, len(old_blocks), len(new_blocks))
