@@ -134,3 +134,13 @@ def test_deterministic_on_real_pages(results: list[dict]) -> None:
         decl = r["declaration"]
         html = decode_html((CORPUS / r["path"]).read_bytes())
         assert extract(html, decl["url"]) == r["generic"]
+
+
+def test_benchmark_smoke() -> None:
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_extract.py"), str(CORPUS), "--quick"],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.count("pages/s") == 3
