@@ -8,8 +8,13 @@ failed and one rejected fetch.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from archive import open_db, sync_policies
 from crawler.record import Page, record_page
@@ -19,7 +24,7 @@ from policydiff.imports import import_files
 from reports.judge import judge_pending
 from tests.conftest import ROOT
 
-__all__ = ["HOSTILE", "FixtureArchive", "build_archive"]
+__all__ = ["HOSTILE", "FixtureArchive", "build_archive", "served"]
 
 # What the megatoners page says in its third version, as text (the page escapes it as &lt;...).
 HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(1)>"
@@ -74,3 +79,20 @@ def build_archive(folder: Path) -> FixtureArchive:
     db.close()
     return FixtureArchive(path=path, silent_change=changes["tonerrefillkits-2"], posting_change=changes["megatoners-2"],
                           hostile_change=changes["megatoners-3"], hostile_version=hostile_version)
+
+
+@contextmanager
+def served(db_path: Path) -> Iterator[str]:
+    """A real `policydiff serve --port 0` on the archive; yields its base URL (no trailing slash)."""
+    process = subprocess.Popen([sys.executable, "-m", "policydiff.cli", "serve", "--db", str(db_path), "--port", "0"],
+                               cwd=db_path.parent, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()  # printed once the socket listens
+        assert " at http://127.0.0.1:" in line, (line, process.poll(), process.stderr.read() if process.poll() else "")
+        yield line.split(" at ")[1].split()[0].rstrip("/")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        process.stdout.close()
+        process.stderr.close()

@@ -61,13 +61,27 @@ class Tags(HTMLParser):
         super().__init__()
         self.tags: list[tuple[str, dict]] = []
         self.text: list[str] = []
+        self._anchors: list[list[str]] = []  # the text inside each <a>, in order
+        self._open_anchor: list[str] | None = None
         self.feed(html)
 
     def handle_starttag(self, tag, attrs):
         self.tags.append((tag, dict(attrs)))
+        if tag == "a":
+            self._open_anchor = []
+            self._anchors.append(self._open_anchor)
+
+    def handle_endtag(self, tag):
+        if tag == "a":
+            self._open_anchor = None
 
     def handle_data(self, data):
         self.text.append(data)
+        if self._open_anchor is not None:
+            self._open_anchor.append(data)
+
+    def link_texts(self) -> list[str]:
+        return ["".join(parts) for parts in self._anchors]
 
     def named(self, name: str) -> list[dict]:
         return [attrs for tag, attrs in self.tags if tag == name]
