@@ -143,4 +143,5 @@ def test_benchmark_smoke() -> None:
     run = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_extract.py"), str(CORPUS), "--quick"],
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
-    assert [line.split("  ")[0] for line in run.stdout.splitlines()[1:]] == ["lxml parse only", "generic extractor", "selector path"]
+    names = [line.split("  ")[0] for line in run.stdout.splitlines()[1:]]
+    assert names == ["lxml parse only", "generic extractor", "selector path"]

@@ -249,7 +249,7 @@ class _Converter:
             return
         out = []
         for row in rows:
-            cells = [self.sub(c, depth + 2, inline=True) for c in row if isinstance(c.tag, str) and c.tag in ("td", "th")]
+            cells = [self.sub(c, depth + 2, inline=True) for c in row if c.tag in ("td", "th")]
             cells = [_inline(_fold(c)).replace("|", "\\|") for c in cells]
             if any(cells):
                 out.append("| " + " | ".join(cells) + " |")

@@ -131,7 +131,8 @@ def render_blocks(blocks: tuple[Block, ...], style: Style, indent: str = "") -> 
 
     def close_run() -> None:
         if run:
-            out.append(f"{indent}<div{attrs}>\n{indent}" + f"\n{indent}<br><br>\n{indent}".join(run) + f"\n{indent}</div>")
+            joined = f"\n{indent}<br><br>\n{indent}".join(run)
+            out.append(f"{indent}<div{attrs}>\n{indent}{joined}\n{indent}</div>")
             run.clear()
 
     for block in blocks:
