@@ -19,8 +19,10 @@ Pipeline:
    each labelled with its section heading.
 
 Similar-block search never compares all pairs of a large region: candidates come from
-an inverted index of each block's rarest features (bounded work per block), so a full
-rewrite stays linear-ish; a giant paragraph's word diff is capped at WORD_DIFF_TOKENS.
+an inverted index of each block's rarest features (bounded work per block), skipped
+altogether past INDEX_MAX_BLOCKS unmatched blocks on both sides (a rewrite: exact moves
+are still found, near-identical ones are not); a giant paragraph's word diff is capped
+at WORD_DIFF_TOKENS.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ ALL_PAIRS_BUDGET = 2_500  # a region with n*m up to this scores all its pairs
 SIGNATURE_SIZE = 6  # rarest features per block used to find candidates
 POSTING_CAP = 40  # features shared by more blocks than this are useless as a signature
 CANDIDATES_PER_BLOCK = 2  # candidates scored exactly per old block
+INDEX_MAX_BLOCKS = 1_500  # more unmatched blocks than this on both sides: a rewrite
 JUNK_REPEATS = 32  # a block repeated more often than this may not start a match
 WORD_DIFF_TOKENS = 4_000  # beyond this (after trimming), a paragraph diff is one replace
 
@@ -484,11 +487,13 @@ def _match_blocks(
             else:
                 loose.append((is_exact, score, i, j))
 
-    # Cheap, local candidates first; the index then only sees what they left over.
+    # Cheap, local candidates first; the index then only sees what they left over,
+    # unless that is a wholesale rewrite: then unmatched blocks stay delete + insert.
     match(candidates | exact)
-    match(_indexed_pairs(
-        [i for i in olds if i not in used_old], [j for j in news if j not in used_new], old, new, features
-    ))
+    rest_old = [i for i in olds if i not in used_old]
+    rest_new = [j for j in news if j not in used_new]
+    if min(len(rest_old), len(rest_new)) <= INDEX_MAX_BLOCKS:
+        match(_indexed_pairs(rest_old, rest_new, old, new, features))
 
     paired: dict[int, int] = {}
     for pairs in by_region.values():

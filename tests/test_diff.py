@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -158,11 +159,16 @@ def test_unicode_word_diff() -> None:
     assert ("delete", "收集") in words and ("insert", "保护") in words
 
 
-def test_full_rewrite_is_bounded_and_consistent() -> None:
-    old = "\n\n".join(f"Old clause {n} with wording alpha{n}." for n in range(400))
-    new = "\n\n".join(f"Entirely different {n} beta{n} text here." for n in range(400))
+@pytest.mark.parametrize("size", [400, 2000])  # below and above INDEX_MAX_BLOCKS
+def test_full_rewrite_is_consistent(size: int) -> None:
+    old = "\n\n".join(f"Old clause {n} with wording alpha{n}." for n in range(size))
+    new = "\n\n".join(f"Entirely different {n} beta{n} text here." for n in range(size))
+    # Two surviving clauses, swapped: one aligns, the other is an exact move.
+    new = "Old clause 300 with wording alpha300.\n\n" + new + "\n\nOld clause 7 with wording alpha7."
     diff = diff_texts(old, new, context=None)
     assert reconstruct(diff) == (split_blocks(old), split_blocks(new))
+    assert diff.stats.paragraphs_moved == 1
+    assert [op.kind for op in ops(diff)].count("equal") == 1
 
 
 def test_repeated_blocks_still_align() -> None:
