@@ -38,6 +38,8 @@ _CONTENT_WORDS = frozenset("main article content policy privacy post entry".spli
 _SEMANTIC_MAIN = frozenset(("main", "article"))
 _NEVER_CHROME = frozenset(("html", "body", "main", "article"))
 _COPYRIGHT = re.compile(r"^\s*(?:copyright\b|©|\(c\)\s*\d{4})|\ball rights reserved\b", re.I)
+_COPYRIGHT_HINTS = ("\u00a9", "opyright", "OPYRIGHT", "ights reserved", "ights Reserved", "IGHTS RESERVED", "(c)",
+                    "(C)")
 _SENTENCE_MARK = re.compile(r"[.,;:!?]")
 _DENSE_TAGS = frozenset(("ul", "ol", "div", "table", "p", "section", "td", "dl", "tr", "span", "center", "font"))
 
@@ -195,6 +197,11 @@ def _title(root: etree._Element, stats: _Stats) -> etree._Element | None:
     return heading
 
 
+def _is_copyright(text: str | None) -> bool:
+    # Substring tests first: the regex is costly on the many short texts of a page.
+    return bool(text) and any(h in text for h in _COPYRIGHT_HINTS) and bool(_COPYRIGHT.search(text))
+
+
 def _neighbours(root: etree._Element, top: etree._Element, stats: _Stats) -> list[etree._Element]:
     """Root plus the prose boxes around it (a "Last updated" line, an intro before a table of contents).
 
@@ -240,7 +247,7 @@ def _drop_chrome(root: etree._Element, stats: _Stats) -> None:
         if (
             stats.chrome(i)
             or (el.tag in _DENSE_TAGS and stats.link_dense(i))
-            or (stats.chars[i] < 300 and _COPYRIGHT.search(el.text or ""))
+            or (stats.chars[i] < 300 and _is_copyright(el.text))
         ):
             doomed.append(el)
             i += 1
