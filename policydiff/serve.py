@@ -70,7 +70,7 @@ def serve(db_path: str | os.PathLike, *, host: str = "127.0.0.1", port: int = 80
     try:
         sock = socket.create_server((host, port))
     except OSError as exc:
-        print(f"policydiff: cannot listen on {host}:{port}: {exc.strerror} (choose another --port or --host)",
+        print(f"policydiff: cannot listen on {host}:{port}: {os.strerror(exc.errno)} (choose another --port or --host)",
               file=sys.stderr)
         return 1
     url = f"http://{f'[{host}]' if ':' in host else host}:{sock.getsockname()[1]}/"

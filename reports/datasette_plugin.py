@@ -1,6 +1,7 @@
 """policydiff's Datasette plugin (entry point ``datasette: policydiff``).
 
-- routes: a change's diff page, a policy's timeline page, a snapshot's raw bytes (``reports.web``);
+- routes: a change's diff page, a policy's timeline page, a version's text, a snapshot's raw bytes
+  (``reports.web``);
 - cells: links from Datasette's tables and canned queries to those pages;
 - a magic SQL parameter with the absolute address of those pages, for the Atom feed;
 - connections: an SQLite authorizer that refuses every write and blanks the outbox's addresses and
@@ -59,6 +60,7 @@ def register_routes(datasette: Datasette) -> list:
     return [
         (r"^/-/policydiff/changes/(?P<id>\d+)$", web.change_page),
         (r"^/-/policydiff/policies/(?P<id>[^/]+)$", web.policy_page),
+        (r"^/-/policydiff/versions/(?P<id>\d+)$", web.version_page),
         (r"^/-/policydiff/snapshots/(?P<id>\d+)$", web.snapshot_raw),
     ]
 
@@ -93,6 +95,8 @@ def render_cell(row, value, column: str, table: str | None, database: str, datas
         return _link(datasette, database, "version", value, value)
     if table == "changes" and column == "detected_at":
         return _link(datasette, database, "change", row["id"], "diff", before=value)
+    if table == "versions" and column == "first_seen":
+        return _link(datasette, database, "version", row["id"], "read", before=value)
     if table == "change_log" and column == "id":
         return _link(datasette, database, "change", value, value)
     if table == "policies" and column == "name":

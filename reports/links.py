@@ -14,9 +14,10 @@ __all__ = ["KINDS", "datasette_url"]
 KINDS: dict[str, str] = {
     "change": "/-/policydiff/changes/{id}",      # the diff page of a change (project plugin)
     "policy": "/-/policydiff/policies/{id}",     # a policy's timeline page (project plugin)
+    "version": "/-/policydiff/versions/{id}",    # a version's text, to read (project plugin)
     "snapshot-raw": "/-/policydiff/snapshots/{id}",  # a snapshot's raw bytes, as text (project plugin)
     "policy-record": "/{db}/policies/{id}",      # Datasette's row pages
-    "version": "/{db}/versions/{id}",
+    "version-record": "/{db}/versions/{id}",
     "snapshot": "/{db}/snapshots/{id}",
     "fetch": "/{db}/fetches/{id}",
     "finding": "/{db}/findings/{id}",

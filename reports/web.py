@@ -1,5 +1,5 @@
 """The project's own pages inside Datasette: a change's diff page, a policy's timeline page, a
-snapshot's raw bytes. ``reports.datasette_plugin`` routes requests here.
+version's text to read, a snapshot's raw bytes. ``reports.datasette_plugin`` routes requests here.
 
 Pages are read through Datasette's read-only connections and rendered by the one escaping Jinja2
 environment (``reports.render``), never by Datasette's templates, so policy text is escaped once.
@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # Datasette imports its plugins (and so this module) while da
     from datasette.app import Datasette
     from datasette.database import Database
 
-__all__ = ["archive_database", "change_page", "policy_page", "snapshot_raw"]
+__all__ = ["archive_database", "change_page", "policy_page", "snapshot_raw", "version_page"]
 
 CHANGE_SQL = """
     SELECT c.id, c.policy, p.name AS policy_name, p.url AS policy_url, c.detected_at, vt.kind,
@@ -43,6 +43,16 @@ CHANGE_SQL = """
 CHANGE_FINDINGS_SQL = """
     SELECT code, severity, message FROM findings WHERE change = ?
     ORDER BY CASE severity WHEN 'violation' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, id
+"""
+VERSION_SQL = """
+    SELECT v.id, v.policy, p.name AS policy_name, vl.number, v.kind, v.first_seen, v.last_seen, vl.size, v.text,
+           v.sha256, v.snapshot, v.extractor_version,
+           (SELECT id FROM changes WHERE to_version = v.id) AS introduced_by,
+           (SELECT id FROM changes WHERE from_version = v.id) AS replaced_by,
+           (SELECT min(id) FROM versions n WHERE n.policy = v.policy AND n.id > v.id) AS next,
+           (SELECT max(id) FROM versions n WHERE n.policy = v.policy AND n.id < v.id) AS previous
+    FROM versions v JOIN policies p ON p.id = v.policy JOIN version_log vl ON vl.id = v.id
+    WHERE v.id = ?
 """
 POLICY_SQL = """
     SELECT p.id, p.name, p.url,
@@ -122,6 +132,15 @@ async def policy_page(datasette: Datasette, request: Request) -> Response:
                        change_href=lambda c: links("change", c["id"]))
     return _html("web_policy.html", datasette, links, policy=dict(row), versions=versions,
                  changes=list(reversed(changes)), numbers={v["id"]: v["number"] for v in versions}, timeline=svg)
+
+
+async def version_page(datasette: Datasette, request: Request) -> Response:
+    db, links = await _page(datasette, request, "versions")
+    version_id = int(request.url_vars["id"])
+    row = (await db.execute(VERSION_SQL, [version_id])).first()
+    if row is None:
+        raise NotFound(f"No version {version_id} in the archive")
+    return _html("web_version.html", datasette, links, version=dict(row))
 
 
 async def snapshot_raw(datasette: Datasette, request: Request) -> Response:

@@ -239,6 +239,7 @@ def test_diff_page_shows_findings_versions_snapshots_and_both_diffs(archive, get
     assert text.index("violation") < text.index("warning")  # worst first
     versions = rows(get, f"/{DB}/versions.json?policy=tonerrefillkits&_sort=id")
     assert {f"/{DB}/versions/{versions[0]['id']}", f"/{DB}/versions/{versions[1]['id']}",
+            f"/-/policydiff/versions/{versions[0]['id']}", f"/-/policydiff/versions/{versions[1]['id']}",
             f"/-/policydiff/snapshots/{versions[0]['snapshot']}", f"/-/policydiff/snapshots/{versions[1]['snapshot']}",
             f"/{DB}/snapshots/{versions[1]['snapshot']}", "/-/policydiff/policies/tonerrefillkits",
             "https://tonerrefillkits.com/privacy/"} <= page.hrefs()
@@ -257,6 +258,7 @@ def test_diff_pages_link_to_neighbouring_changes(archive, get):
 
 def test_markup_in_a_policy_stays_text_everywhere(archive, get):
     pages = [f"/-/policydiff/changes/{archive.hostile_change}", "/-/policydiff/policies/megatoners",
+             f"/-/policydiff/versions/{archive.hostile_version}",
              f"/{DB}/versions/{archive.hostile_version}", f"/{DB}/versions", f"/{DB}/search_versions?q=alert",
              f"/{DB}/findings", f"/{DB}/latest_changes"]
     for path in pages:
@@ -271,10 +273,36 @@ def test_markup_in_a_policy_stays_text_everywhere(archive, get):
     assert HOSTILE in " ".join(Tags(diff_page).text)  # what a reader sees is the text itself
 
 
+def test_version_page_shows_the_text_to_read_with_its_neighbours(archive, get):
+    page = Tags(get(f"/-/policydiff/versions/{archive.hostile_version}").text)
+    text = "".join(page.text)
+    assert "MegaToners.com Privacy Policy, version 3" in text and "(the current version)" in text
+    assert HOSTILE in text and not page.named("img") and not page.named("script")
+    assert len([attrs for _, attrs in page.tags if attrs.get("class") == "pd-text"]) == 1
+    hrefs = page.hrefs()
+    assert f"/-/policydiff/changes/{archive.hostile_change}" in hrefs  # what changed from version 2
+    assert f"/-/policydiff/versions/{archive.hostile_version - 1}" in hrefs
+    assert f"/{DB}/versions/{archive.hostile_version}" in hrefs
+    assert f"/-/policydiff/versions/{archive.hostile_version}" in Tags(get(f"/{DB}/versions").text).hrefs()
+
+
+def test_report_links_lead_to_the_change_pages(archive, get):
+    """What emailed and written reports link to when [archive] public_url is set."""
+    from reports.report import load_report
+
+    db = open_db(archive.path)
+    report = load_report(db, archive.silent_change, "https://archive.example.org/")
+    db.close()
+    assert report.archive_url == f"https://archive.example.org/-/policydiff/changes/{archive.silent_change}"
+    page = get(report.archive_url.removeprefix("https://archive.example.org")).text
+    assert "TonerRefillKits.com Privacy Policy changed" in page
+
+
 def test_missing_pages_are_404(get):
     get("/-/policydiff/changes/99999", status=404)
     get("/-/policydiff/policies/no-such-policy", status=404)
     get("/-/policydiff/snapshots/99999", status=404)
+    get("/-/policydiff/versions/99999", status=404)
 
 
 # -- the policy page and its timeline ------------------------------------------------------------
@@ -286,7 +314,7 @@ def test_policy_page_draws_the_timeline_and_lists_changes_and_versions(archive, 
     assert svg["role"] == "img" and "MegaToners.com Privacy Policy" in svg["aria-label"]
     assert len(page.named("rect")) >= 3 + 2  # three versions, plus the legend's swatches
     assert {f"/-/policydiff/changes/{archive.posting_change}", f"/-/policydiff/changes/{archive.hostile_change}",
-            f"/{DB}/versions/{archive.hostile_version}"} <= page.hrefs()
+            f"/-/policydiff/versions/{archive.hostile_version}"} <= page.hrefs()
     text = " ".join(page.text)
     assert "posting-period-not-met" in text and "60 days" in text and "3 days" in text
     assert "rejected: robots: disallowed by robots.txt" in text
