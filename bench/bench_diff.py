@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny texts, smoke run only")
     parser.add_argument("--seed", type=int, default=20261123)
-    parser.add_argument("--repeats", type=int, default=3, help="runs per measurement; the best counts")
+    parser.add_argument("--repeats", type=int, default=5, help="runs per measurement; the best counts")
     parser.add_argument("--limit", type=float, default=60.0, help="seconds before HtmlDiff is stopped")
     args = parser.parse_args(argv)
 
