@@ -195,11 +195,13 @@ def cmd_reextract(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from policydiff.cycle import deliver
+    from policydiff.cycle import deliver, require_email
     from reports.judge import judge_pending
     from reports.report import write_reports
 
     config = _config(args)
+    if args.email:
+        require_email(config)  # before writing anything
     db = _open(args, config)
     with writer_lock(_db(args)):
         judge_pending(db)

@@ -12,12 +12,12 @@ from pathlib import Path
 import sqlite_utils
 
 from archive import open_db
-from policydiff.config import Config, ConfigError
+from policydiff.config import Config, ConfigError, EmailSettings
 from reports.judge import judge_pending
 from reports.mail import Alert, Digest, SendResult, enqueue, queue_alerts, queue_digests, send_queued
 from reports.report import write_reports
 
-__all__ = ["AfterCrawl", "MailRun", "after_crawl", "deliver", "send_test"]
+__all__ = ["AfterCrawl", "MailRun", "after_crawl", "deliver", "require_email", "send_test"]
 
 
 @dataclass
@@ -56,21 +56,25 @@ def after_crawl(config: Config, db_path: Path, reports_dir: Path) -> AfterCrawl:
         db.close()
 
 
-def deliver(db: sqlite_utils.Database, config: Config) -> MailRun:
-    """Queue this run's digests and operator alerts, then send everything queued."""
+def require_email(config: Config) -> EmailSettings:
+    """The ``[email]`` settings, or the ConfigError of a command that needs them."""
     if config.email is None:
         raise ConfigError(f"{config.path}: no [email] table: add one to send mail (see docs/email.md)")
+    return config.email
+
+
+def deliver(db: sqlite_utils.Database, config: Config) -> MailRun:
+    """Queue this run's digests and operator alerts, then send everything queued."""
+    settings = require_email(config)
     digests = queue_digests(db, config)
     alerts = queue_alerts(db, config)
-    return MailRun(digests, alerts, send_queued(db, config.email))
+    return MailRun(digests, alerts, send_queued(db, settings))
 
 
 def send_test(db: sqlite_utils.Database, config: Config) -> tuple[list[str], SendResult]:
     """Queue a test message to the operators (the subscribers when there are none) and send the outbox.
     Anything already queued goes too: the session is open and that mail is due anyway."""
-    settings = config.email
-    if settings is None:
-        raise ConfigError(f"{config.path}: no [email] table: add one to send mail (see docs/email.md)")
+    settings = require_email(config)
     recipients = list(settings.operators or settings.to)
     if not recipients:
         raise ConfigError(f"{config.path}: [email]: no operators and no to: nobody to send a test message to")

@@ -2,24 +2,33 @@
 
 ``smtp_server`` is a factory fixture: ``smtp_server(refuse={"x@example.org"}, login=("user", "pw"))``
 starts a server that answers 550 for the refused recipients and, with ``login``, accepts mail only
-after AUTH with exactly those credentials. Also: ``closed_port()`` (SMTP down) and ``hung_port()``
-(a server that accepts the connection and never says a word).
+after AUTH with exactly those credentials; ``tls=("starttls" | "ssl", certificate)`` makes it require
+STARTTLS or speak TLS from the start, with a :func:`self_signed` certificate. Also: ``closed_port()``
+(SMTP down) and ``hung_port()`` (a server that accepts the connection and never says a word).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import socket
+import ssl
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
-__all__ = ["Received", "SmtpServer", "closed_port", "hung_port", "smtp_server"]
+__all__ = ["Received", "SmtpServer", "closed_port", "hung_port", "self_signed", "smtp_server"]
 
 
 @dataclass(frozen=True)
@@ -58,12 +67,20 @@ class _Controller(Controller):
 
 
 class SmtpServer:
-    def __init__(self, refuse: set[str] = frozenset(), login: tuple[str, str] | None = None):
+    def __init__(self, refuse: set[str] = frozenset(), login: tuple[str, str] | None = None,
+                 tls: tuple[str, Path] | None = None):
         self.handler = _Handler(set(refuse))
-        auth = {}
+        options: dict = {}
         if login:
-            auth = {"auth_required": True, "auth_require_tls": False, "authenticator": _authenticator(*login)}
-        self.controller = _Controller(self.handler, hostname="127.0.0.1", port=0, **auth)
+            options = {"auth_required": True, "auth_require_tls": False, "authenticator": _authenticator(*login)}
+        if tls:
+            mode, certificate = tls
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(certificate, certificate.with_suffix(".key"))
+            # starttls: MAIL is refused until the client has switched to TLS; ssl: TLS from the first byte.
+            options |= {"tls_context": context, "require_starttls": True} if mode == "starttls" else {
+                "ssl_context": context}
+        self.controller = _Controller(self.handler, hostname="127.0.0.1", port=0, **options)
 
     @property
     def port(self) -> int:
@@ -97,14 +114,36 @@ def _authenticator(user: str, password: str):
 def smtp_server():
     started: list[SmtpServer] = []
 
-    def start(refuse: set[str] = frozenset(), login: tuple[str, str] | None = None) -> SmtpServer:
-        server = SmtpServer(refuse, login).start()
+    def start(refuse: set[str] = frozenset(), login: tuple[str, str] | None = None,
+              tls: tuple[str, Path] | None = None) -> SmtpServer:
+        server = SmtpServer(refuse, login, tls).start()
         started.append(server)
         return server
 
     yield start
     for server in started:
         server.stop()
+
+
+def self_signed(folder: Path) -> Path:
+    """A certificate for 127.0.0.1 (``cert.pem``, its key beside it as ``cert.key``); clients trust it
+    through ``SSL_CERT_FILE``, which OpenSSL's default verify paths honour."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "policydiff test SMTP")])
+    now = datetime.now(timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number())
+                   .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                                  critical=False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .sign(key, hashes.SHA256()))
+    path = folder / "cert.pem"
+    path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    path.with_suffix(".key").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                           serialization.PrivateFormat.PKCS8,
+                                                           serialization.NoEncryption()))
+    return path
 
 
 def closed_port() -> int:

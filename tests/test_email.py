@@ -22,7 +22,7 @@ from reports.render import EMAIL_MAX_BYTES
 from reports.report import ChangeReport
 from tests.conftest import ROOT
 from tests.pages import policy_html
-from tests.smtp import closed_port, hung_port, smtp_server  # noqa: F401 (fixture)
+from tests.smtp import closed_port, hung_port, self_signed, smtp_server  # noqa: F401 (fixture)
 
 CONFIG = (ROOT / "policies.toml").read_text(encoding="utf-8")
 TONER = "TonerRefillKits.com Privacy Policy"
@@ -236,6 +236,21 @@ def test_email_test_goes_to_operators_only(tmp_path, cli, write_config, smtp_ser
     assert "unreachable" in cli("email", "--test", config=down, check=1).stderr
     no_email = write_config(CONFIG)
     assert "no [email] table" in cli("email", "--test", config=no_email, check=2).stderr
+    assert "no [email] table" in cli("report", "--email", "--out", str(tmp_path / "r"), config=no_email,
+                                     check=2).stderr
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_tls_verifies_the_server_certificate(security, tmp_path, cli, write_config, smtp_server):
+    certificate = self_signed(tmp_path)
+    smtp = smtp_server(tls=(security, certificate))
+    config = email_config(write_config, smtp.port, extra=f'security = "{security}"\n')
+    untrusted = cli("email", "--test", config=config, check=1)
+    assert "certificate verify failed" in untrusted.stderr and smtp.received == []
+    trusted = cli("email", "--test", config=config, env={"SSL_CERT_FILE": str(certificate)}, check=0)
+    assert "2 message(s) sent" in trusted.stdout  # the first test message was kept queued, not lost
+    assert [m.recipients for m in smtp.received] == [[OPS], [OPS]]
 
 
 def test_hung_server_times_out_and_keeps_the_mail(fresh_db):
