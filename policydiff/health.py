@@ -20,12 +20,12 @@ OK_OUTCOMES = ("new-version", "unchanged", "not-modified")
 class Health:
     policy: str
     name: str
-    last_fetch: str | None         # started_at of the latest crawl
-    last_success: str | None       # started_at of the latest successful crawl
+    last_fetch: str | None          # started_at of the latest crawl
+    last_fetch_id: int | None       # its fetches.id
+    last_success: str | None        # started_at of the latest successful crawl
     last_success_fetch: int | None  # its fetches.id
     consecutive_failures: int       # failed or rejected crawls since the last success
-    last_failure_fetch: int | None  # fetches.id of the latest failed or rejected crawl
-    last_reason: str | None         # that crawl's reason
+    last_reason: str | None         # the latest crawl's reason, while failing
 
     @property
     def failing(self) -> bool:
@@ -42,17 +42,20 @@ def health(db: sqlite_utils.Database, policies: list) -> list[Health]:
 
 
 def _one(db: sqlite_utils.Database, policy: str, name: str) -> Health:
-    placeholders = ", ".join("?" for _ in OK_OUTCOMES)
-    last_ok_id, last_ok_at, last_at = db.execute(
-        f"SELECT max(CASE WHEN outcome IN ({placeholders}) THEN id END),"
-        f" max(CASE WHEN outcome IN ({placeholders}) THEN started_at END), max(started_at)"
-        " FROM fetches WHERE policy = ? AND source = 'crawl'", [*OK_OUTCOMES, *OK_OUTCOMES, policy]).fetchone()
-    # Every crawl after the last success is a failure (the outcomes are success, rejected or failed).
-    failures = db.execute("SELECT count(*) FROM fetches WHERE policy = ? AND source = 'crawl' AND id > ?",
-                          [policy, last_ok_id or 0]).fetchone()[0]
-    failure = db.execute(
-        f"SELECT id, reason FROM fetches WHERE policy = ? AND source = 'crawl' AND outcome NOT IN ({placeholders})"
-        " ORDER BY id DESC LIMIT 1", [policy, *OK_OUTCOMES]).fetchone()
-    return Health(policy=policy, name=name, last_fetch=last_at, last_success=last_ok_at,
-                  last_success_fetch=last_ok_id, consecutive_failures=failures,
-                  last_failure_fetch=failure[0] if failure else None, last_reason=failure[1] if failure else None)
+    # Newest first on the fetches_policy index: each query stops at its first match, so the cost does
+    # not grow with a policy's years of hourly fetches.
+    latest = db.execute("SELECT id, started_at, outcome, reason FROM fetches WHERE policy = ? AND source = 'crawl'"
+                        " ORDER BY id DESC LIMIT 1", [policy]).fetchone()
+    success = db.execute(
+        f"SELECT id, started_at FROM fetches WHERE policy = ? AND source = 'crawl'"
+        f" AND outcome IN ({', '.join('?' for _ in OK_OUTCOMES)}) ORDER BY id DESC LIMIT 1",
+        [policy, *OK_OUTCOMES]).fetchone()
+    failures = 0
+    if latest and latest[2] not in OK_OUTCOMES:
+        # Every crawl after the last success is a failure (the outcomes are success, rejected or failed).
+        failures = db.execute("SELECT count(*) FROM fetches WHERE policy = ? AND source = 'crawl' AND id > ?",
+                              [policy, success[0] if success else 0]).fetchone()[0]
+    return Health(policy=policy, name=name, last_fetch=latest[1] if latest else None,
+                  last_fetch_id=latest[0] if latest else None, last_success=success[1] if success else None,
+                  last_success_fetch=success[0] if success else None, consecutive_failures=failures,
+                  last_reason=latest[3] if failures else None)

@@ -38,24 +38,27 @@ def queue_alerts(db: sqlite_utils.Database, config: Config) -> list[Alert]:
         return []
     queued = []
     for state in health(db, list(config.policies.values())):
-        last = db.execute("SELECT kind, fetch, created_at FROM alerts WHERE policy = ? ORDER BY id DESC LIMIT 1",
-                          [state.policy]).fetchone()
+        last = db.execute("SELECT kind, fetch, created_at, reason FROM alerts WHERE policy = ? ORDER BY id DESC"
+                          " LIMIT 1", [state.policy]).fetchone()
         episode_open = last is not None and last[0] == "failing"
         if episode_open and (state.last_success_fetch or 0) > last[1]:
-            queued.append(_queue(db, config, state, "recovered", state.last_success_fetch, _recovered(state, last[2])))
+            # The recovery row keeps the episode's reason: the alerts table reads as a history.
+            queued.append(_queue(db, config, state, "recovered", state.last_success_fetch, last[3],
+                                 _recovered(state, last[2])))
             episode_open = False
         if state.consecutive_failures >= settings.alert_after and not episode_open:
-            queued.append(_queue(db, config, state, "failing", state.last_failure_fetch, _failing(state)))
+            queued.append(_queue(db, config, state, "failing", state.last_fetch_id, state.last_reason,
+                                 _failing(state)))
     return queued
 
 
 def _queue(db: sqlite_utils.Database, config: Config, state: Health, kind: str, fetch: int | None,
-           message: tuple[str, str]) -> Alert:
+           reason: str | None, message: tuple[str, str]) -> Alert:
     assert config.email is not None
     subject, text = message
     with db.conn:  # the alert and its messages commit together: told once, or not yet
         db.execute("INSERT INTO alerts (policy, kind, created_at, fetch, consecutive, reason) VALUES (?, ?, ?, ?, ?, ?)",
-                   [state.policy, kind, now_iso(), fetch, state.consecutive_failures, state.last_reason])
+                   [state.policy, kind, now_iso(), fetch, state.consecutive_failures, reason])
         enqueue(db, config.email, "alert" if kind == "failing" else "recovery", config.email.operators, subject, text)
     return Alert(state.policy, kind, subject)
 
