@@ -85,7 +85,8 @@ def add_declarations(source: Path, config: Path) -> AddResult:
             if entry.id in taken_ids:
                 result.skipped.append(f"{path.name}: [policies.{entry.id}] already exists in {config}")
             elif entry.url in taken_urls:
-                result.skipped.append(f"{path.name}: {entry.url} is already tracked as [policies.{taken_urls[entry.url]}]")
+                tracked = taken_urls[entry.url]
+                result.skipped.append(f"{path.name}: {entry.url} is already tracked as [policies.{tracked}]")
             else:
                 taken_ids.add(entry.id)
                 taken_urls[entry.url] = entry.id

@@ -208,7 +208,7 @@ def _scan(path: Path):
         for number, record in enumerate(records):
             if record.rec_type not in ("response", "revisit", "resource"):
                 continue
-            url = (record.rec_headers.get_header("WARC-Target-URI") or "").strip().strip("<>")
+            url = (record.rec_headers.get_header("WARC-Target-URI") or "").strip().strip("<>")  # <uri>: WARC 1.1
             if urlsplit(url).scheme not in ("http", "https"):
                 continue  # browser archivers add urn:pageinfo: and similar records
             try:

@@ -55,7 +55,8 @@ def test_add_a_folder_of_declarations(tmp_path, cli):
     assert any("not expressed: filter removeShareButtons, removeParams (custom JavaScript" in line for line in out)
     assert any("not expressed: executeClientScripts" in line for line in out)
     assert "skipped Ads.json: no Privacy Policy terms (has: Terms of Service)" in out
-    assert "skipped Report.json: https://report.example/Privacy.PDF is a PDF; policydiff extracts HTML pages only" in out
+    assert ("skipped Report.json: https://report.example/Privacy.PDF is a PDF; policydiff extracts HTML pages only"
+            in out)
     assert any(line.startswith("skipped Broken.json: ") and "div[[oops" in line for line in out)
 
     text = config.read_text(encoding="utf-8")

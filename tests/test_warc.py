@@ -40,7 +40,7 @@ class Warc:
         self.writer = WARCWriter(self.handle, gzip=path.name.endswith(".gz"), warc_version=version)
 
     def response(self, uri: str, at: str, body: bytes = b"", *, status: str = "200 OK", headers=HTML,
-                 raw: bytes | None = None):
+                 raw: bytes | None = None, write: bool = True):
         """A response; ``raw`` is the whole HTTP message as received (status line, headers, encoded body)."""
         if raw is not None:
             record = self.writer.create_warc_record(uri, "response", payload=BytesIO(raw), length=len(raw),
@@ -49,7 +49,8 @@ class Warc:
             http = StatusAndHeaders(status, list(headers), protocol="HTTP/1.1")
             record = self.writer.create_warc_record(uri, "response", payload=BytesIO(body), length=len(body),
                                                     http_headers=http, warc_headers_dict={"WARC-Date": at})
-        self.writer.write_record(record)
+        if write:
+            self.writer.write_record(record)
         return record
 
     def request(self, uri: str, at: str) -> None:
@@ -102,7 +103,9 @@ def three_tools(tmp_path: Path) -> list[Path]:
 
     wget = Warc(tmp_path / "wget.warc.gz")
     wget.request(URL, "2024-01-20T00:00:00Z")
-    wget.response(URL, "2024-01-20T00:00:00Z", raw=chunked_gzip(V1_CHROME))
+    record = wget.response(URL, "2024-01-20T00:00:00Z", raw=chunked_gzip(V1_CHROME), write=False)
+    record.rec_headers.replace_header("WARC-Target-URI", f"<{URL}>")  # WARC 1.1's grammar, which some tools write
+    wget.writer.write_record(record)
 
     browser = Warc(tmp_path / "browser.warc", version="1.1")
     browser.resource("urn:pageinfo:" + URL, "2024-02-15T00:00:00Z", b'{"url": "%s"}' % URL.encode(),
