@@ -1,7 +1,8 @@
 """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it receives, for the email tests.
 
-``smtp_server`` is a factory fixture: ``smtp_server(refuse={"x@example.org"}, login=("user", "pw"))``
-starts a server that answers 550 for the refused recipients and, with ``login``, accepts mail only
+``smtp_server`` is a factory fixture: ``smtp_server(refuse={"x@example.org": "550 ..."}, login=("user",
+"pw"))`` starts a server that gives those replies to those recipients (``server.refuse`` can change
+while it runs) and, with ``login``, accepts mail only
 after AUTH with exactly those credentials; ``tls=("starttls" | "ssl", certificate)`` makes it require
 STARTTLS or speak TLS from the start, with a :func:`self_signed` certificate. Also: ``closed_port()``
 (SMTP down) and ``hung_port()`` (a server that accepts the connection and never says a word).
@@ -40,13 +41,13 @@ class Received:
 
 
 class _Handler:
-    def __init__(self, refuse: set[str]):
+    def __init__(self, refuse: dict[str, str]):
         self.refuse = refuse
         self.received: list[Received] = []
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 (aiosmtpd API)
         if address in self.refuse:
-            return f"550 5.1.1 <{address}>: no such mailbox here"
+            return self.refuse[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -67,9 +68,9 @@ class _Controller(Controller):
 
 
 class SmtpServer:
-    def __init__(self, refuse: set[str] = frozenset(), login: tuple[str, str] | None = None,
+    def __init__(self, refuse: dict[str, str] | None = None, login: tuple[str, str] | None = None,
                  tls: tuple[str, Path] | None = None):
-        self.handler = _Handler(set(refuse))
+        self.handler = _Handler(dict(refuse or {}))
         options: dict = {}
         if login:
             options = {"auth_required": True, "auth_require_tls": False, "authenticator": _authenticator(*login)}
@@ -85,6 +86,10 @@ class SmtpServer:
     @property
     def port(self) -> int:
         return self.controller.port
+
+    @property
+    def refuse(self) -> dict[str, str]:
+        return self.handler.refuse
 
     @property
     def received(self) -> list[Received]:
@@ -114,7 +119,7 @@ def _authenticator(user: str, password: str):
 def smtp_server():
     started: list[SmtpServer] = []
 
-    def start(refuse: set[str] = frozenset(), login: tuple[str, str] | None = None,
+    def start(refuse: dict[str, str] | None = None, login: tuple[str, str] | None = None,
               tls: tuple[str, Path] | None = None) -> SmtpServer:
         server = SmtpServer(refuse, login, tls).start()
         started.append(server)

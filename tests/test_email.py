@@ -17,6 +17,7 @@ from policydiff import sites
 from policydiff.config import EmailSettings
 from reports.diff import diff_texts
 from reports.mail import compose_digest, enqueue, send_queued
+from reports.mail.smtp import MAX_ATTEMPTS
 from reports.mail.message import build_message
 from reports.render import EMAIL_MAX_BYTES
 from reports.report import ChangeReport
@@ -66,6 +67,10 @@ def rows(db_path, sql, *params):
         return [dict(r) for r in con.execute(sql, params)]
     finally:
         con.close()
+
+
+def delivery(db, recipient: str) -> dict:
+    return next(db.query("SELECT status, attempts FROM outbox WHERE recipient = ?", [recipient]))
 
 
 def test_digest_parts_headers_recipients_and_escaping(tmp_path, cli, write_config, smtp_server, db_path):
@@ -187,7 +192,7 @@ def test_smtp_down_during_run_then_up_sends_once(tmp_path, cli, write_config, sm
 
 def test_refused_recipient_is_given_up_alone(tmp_path, cli, write_config, smtp_server, db_path):
     gone = "gone@example.org"
-    smtp = smtp_server(refuse={gone})
+    smtp = smtp_server(refuse={gone: f"550 5.1.1 <{gone}>: no such mailbox here"})
     config = email_config(write_config, smtp.port, to=(SUB, gone))
     two_changes(cli, config, tmp_path)
     out = str(tmp_path / "reports")
@@ -251,6 +256,33 @@ def test_tls_verifies_the_server_certificate(security, tmp_path, cli, write_conf
     trusted = cli("email", "--test", config=config, env={"SSL_CERT_FILE": str(certificate)}, check=0)
     assert "2 message(s) sent" in trusted.stdout  # the first test message was kept queued, not lost
     assert [m.recipients for m in smtp.received] == [[OPS], [OPS]]
+
+
+def test_a_temporary_refusal_is_retried_then_given_up(fresh_db, smtp_server):
+    smtp = smtp_server(refuse={OPS: "451 4.3.0 mailbox busy, try later"})
+    settings = EmailSettings(host="127.0.0.1", port=smtp.port, sender=SENDER)
+    with fresh_db.conn:
+        enqueue(fresh_db, settings, "test", [OPS, SUB], "policydiff: test message", "hello\n")
+    first = send_queued(fresh_db, settings)
+    assert (first.sent, first.queued) == (1, 1)
+    assert first.problems() == [f"email: to {OPS}: 451 4.3.0 mailbox busy, try later; kept queued, the next run retries"]
+    for _ in range(MAX_ATTEMPTS - 2):
+        send_queued(fresh_db, settings)
+    assert delivery(fresh_db, OPS) == {"status": "queued", "attempts": MAX_ATTEMPTS - 1}
+    last = send_queued(fresh_db, settings)
+    assert delivery(fresh_db, OPS) == {"status": "failed", "attempts": MAX_ATTEMPTS} and last.queued == 0
+    assert "given up" in last.problems()[0] and len(smtp.received) == 1
+
+
+def test_a_deferred_message_goes_once_the_server_takes_it(fresh_db, smtp_server):
+    smtp = smtp_server(refuse={OPS: "452 4.2.2 mailbox full"})
+    settings = EmailSettings(host="127.0.0.1", port=smtp.port, sender=SENDER)
+    with fresh_db.conn:
+        enqueue(fresh_db, settings, "test", [OPS], "policydiff: test message", "hello\n")
+    assert send_queued(fresh_db, settings).queued == 1 and smtp.received == []
+    smtp.refuse.clear()
+    assert send_queued(fresh_db, settings).sent == 1
+    assert send_queued(fresh_db, settings).sent == 0 and len(smtp.received) == 1
 
 
 def test_hung_server_times_out_and_keeps_the_mail(fresh_db):
