@@ -22,8 +22,8 @@ __all__ = ["CHANGES_SQL", "FINDINGS_SQL", "VERSIONS_SQL", "describe_duration", "
            "version_spans"]
 
 # The rows timeline_svg draws, oldest first (parameter: the policy id).
-VERSIONS_SQL = ("SELECT id, number, kind, first_seen, last_seen, size FROM version_log"
-                " WHERE policy = ? ORDER BY id")
+VERSIONS_SQL = ("SELECT id, row_number() OVER (ORDER BY id) AS number, kind, first_seen, last_seen,"
+                " length(text) AS size FROM versions WHERE policy = ? ORDER BY id")
 CHANGES_SQL = "SELECT id, from_version, to_version, detected_at FROM changes WHERE policy = ? ORDER BY id"
 FINDINGS_SQL = ("SELECT f.change, f.code, f.severity, f.message FROM findings f JOIN changes c ON c.id = f.change"
                 " WHERE c.policy = ? ORDER BY f.id")

@@ -26,17 +26,18 @@ if TYPE_CHECKING:  # Datasette imports its plugins (and so this module) while da
 
 __all__ = ["archive_database", "change_page", "policy_page", "snapshot_raw", "version_page"]
 
+# Version numbers are counted here rather than read from the version_log view: the view numbers (and
+# measures) every version of the archive before one row can be picked, which grows with the archive.
 CHANGE_SQL = """
-    SELECT c.id, c.policy, p.name AS policy_name, p.url AS policy_url, c.detected_at, vt.kind,
-           c.from_version, vf.number AS from_number, old.first_seen AS old_first_seen,
+    SELECT c.id, c.policy, p.name AS policy_name, p.url AS policy_url, c.detected_at, new.kind,
+           c.from_version, (SELECT count(*) FROM versions n WHERE n.policy = old.policy AND n.id <= old.id) AS from_number, old.first_seen AS old_first_seen,
            old.last_seen AS old_last_seen, old.snapshot AS old_snapshot, old.text AS old_text,
-           c.to_version, vt.number AS to_number, new.first_seen AS new_first_seen,
+           c.to_version, (SELECT count(*) FROM versions n WHERE n.policy = new.policy AND n.id <= new.id) AS to_number, new.first_seen AS new_first_seen,
            new.last_seen AS new_last_seen, new.snapshot AS new_snapshot, new.text AS new_text,
            (SELECT max(id) FROM changes WHERE policy = c.policy AND id < c.id) AS previous,
            (SELECT min(id) FROM changes WHERE policy = c.policy AND id > c.id) AS next
     FROM changes c JOIN policies p ON p.id = c.policy
-    JOIN versions new ON new.id = c.to_version JOIN version_log vt ON vt.id = c.to_version
-    LEFT JOIN versions old ON old.id = c.from_version LEFT JOIN version_log vf ON vf.id = c.from_version
+    JOIN versions new ON new.id = c.to_version LEFT JOIN versions old ON old.id = c.from_version
     WHERE c.id = ?
 """
 # Worst first, so a reader sees violations before notes.
@@ -45,13 +46,14 @@ CHANGE_FINDINGS_SQL = """
     ORDER BY CASE severity WHEN 'violation' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, id
 """
 VERSION_SQL = """
-    SELECT v.id, v.policy, p.name AS policy_name, vl.number, v.kind, v.first_seen, v.last_seen, vl.size, v.text,
+    SELECT v.id, v.policy, p.name AS policy_name, (SELECT count(*) FROM versions n WHERE n.policy = v.policy AND n.id <= v.id) AS number, v.kind, v.first_seen, v.last_seen,
+           length(v.text) AS size, v.text,
            v.sha256, v.snapshot, v.extractor_version,
            (SELECT id FROM changes WHERE to_version = v.id) AS introduced_by,
            (SELECT id FROM changes WHERE from_version = v.id) AS replaced_by,
            (SELECT min(id) FROM versions n WHERE n.policy = v.policy AND n.id > v.id) AS next,
            (SELECT max(id) FROM versions n WHERE n.policy = v.policy AND n.id < v.id) AS previous
-    FROM versions v JOIN policies p ON p.id = v.policy JOIN version_log vl ON vl.id = v.id
+    FROM versions v JOIN policies p ON p.id = v.policy
     WHERE v.id = ?
 """
 POLICY_SQL = """
