@@ -97,10 +97,15 @@ async def _page(datasette: Datasette, request: Request, table: str) -> tuple[Dat
     return db, _Links(datasette, db)
 
 
+# The project's pages run no script at all: should policy text ever slip past escaping, the browser
+# still refuses to run it.
+PAGE_CSP = "script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'"
+
+
 def _html(template: str, datasette: Datasette, links: _Links, **context: object) -> Response:
     return Response.html(render_template(
         template, links=links, app_css=datasette.urls.static("app.css"), home=datasette.urls.instance(),
-        **context))
+        **context), headers={"Content-Security-Policy": PAGE_CSP})
 
 
 async def change_page(datasette: Datasette, request: Request) -> Response:

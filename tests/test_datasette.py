@@ -246,7 +246,8 @@ def test_diff_page_shows_findings_versions_snapshots_and_both_diffs(archive, get
     assert {"pd-sbs", "pd-inline"} <= {c for attrs in page.tags for c in (attrs[1].get("class") or "").split()}
     # Both views (side by side, inline) strike the old sentence and underline the new one.
     assert html.count(f"<del>- {SILENT_OLD}</del>") == 2 and html.count(f"<ins>- {SILENT_NEW}</ins>") == 2
-    assert not page.named("script")  # the page runs nothing
+    assert not page.named("script")  # the page runs nothing, and says so to the browser:
+    assert "script-src 'none'" in get(f"/-/policydiff/changes/{archive.silent_change}").headers["content-security-policy"]
 
 
 def test_diff_pages_link_to_neighbouring_changes(archive, get):
