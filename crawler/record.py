@@ -16,7 +16,7 @@ from archive.store import Fetch, Recorded, current_version, last_fetch, now_iso,
 from crawler.classify import Verdict, check_response, check_text
 from crawler.extract import EXTRACTOR_VERSION, Rejected, decode_html, extract
 
-__all__ = ["Page", "extraction_id", "extract_page", "record_page", "reextract_policy"]
+__all__ = ["Page", "extraction_id", "extract_page", "last_body_sha256", "record_page", "reextract_policy"]
 
 
 @dataclass
@@ -54,7 +54,9 @@ def extract_page(policy, body: bytes, headers: dict[str, str], url: str) -> str:
     return extract(decode_html(body, content_type), url, policy.select, policy.remove)
 
 
-def record_page(db: sqlite_utils.Database, page: Page) -> Recorded:
+def record_page(db: sqlite_utils.Database, page: Page, *, extracted: str | Rejected | None = None) -> Recorded:
+    """Record one fetch. ``extracted``: the outcome of ``extract_page`` on this page with the policy's
+    current rules, computed elsewhere (the crawl's worker process); used only if the page must be parsed."""
     policy = page.policy
     fetch = Fetch(policy=policy.id, started_at=page.started_at, url=page.url, outcome="failed",
                   final_url=page.final_url, status=page.status, duration_ms=page.duration_ms,
@@ -75,13 +77,15 @@ def record_page(db: sqlite_utils.Database, page: Page) -> Recorded:
     if current and current["extractor_version"] != rules:
         reextract_policy(db, policy, at=page.started_at)
         current = current_version(db, policy.id)
-    last_ok = last_fetch(db, policy.id, ok=True)
-    if current and last_ok and last_ok["snapshot"] and _same_body(db, last_ok["snapshot"], page.body):
+    if current and page.body is not None and last_body_sha256(db, policy.id) == hashlib.sha256(page.body).hexdigest():
         fetch.outcome = "unchanged"  # same raw bytes, same rules: same text, no parse needed
         return record_fetch(db, fetch)
 
     try:
-        text = extract_page(policy, page.body, page.headers, page.final_url or page.url)
+        if isinstance(extracted, Rejected):
+            raise extracted
+        text = extracted if extracted is not None else extract_page(policy, page.body, page.headers,
+                                                                    page.final_url or page.url)
     except Rejected as exc:
         return _record_verdict(db, fetch, Verdict("rejected", str(exc)))
     previous = current["text"] if current else None
@@ -120,9 +124,15 @@ def _record_verdict(db: sqlite_utils.Database, fetch: Fetch, verdict: Verdict) -
     return record_fetch(db, fetch)
 
 
-def _same_body(db: sqlite_utils.Database, snapshot_id: int, body: bytes | None) -> bool:
-    row = db.execute("SELECT sha256 FROM snapshots WHERE id = ?", [snapshot_id]).fetchone()
-    return bool(row and body is not None and row[0] == hashlib.sha256(body).hexdigest())
+def last_body_sha256(db: sqlite_utils.Database, policy_id: str) -> str | None:
+    """sha256 of the latest body a successful fetch stored: the page as we have it.
+
+    304s store no body (they confirm this one), so they are looked past: a 200 with the same bytes
+    after a run of 304s is still recognised without a parse.
+    """
+    row = db.execute("SELECT s.sha256 FROM fetches f JOIN snapshots s ON s.id = f.snapshot WHERE f.policy = ?"
+                     " AND f.outcome IN ('new-version', 'unchanged') ORDER BY f.id DESC LIMIT 1", [policy_id]).fetchone()
+    return row[0] if row else None
 
 
 def _confirms_previous_rejection(db: sqlite_utils.Database, policy, text: str) -> bool:

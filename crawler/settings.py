@@ -13,6 +13,9 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 2.0  # seconds between requests to one site; we fetch one page a day, there is no hurry
 CONCURRENT_REQUESTS = 32  # many sites at once: each gets its own slot and delay
+# Our spider yields one item per response; Scrapy starts this many item tasks per response whatever
+# their number (100 by default: 100,000 asyncio tasks for a 1000-policy crawl, seconds of CPU).
+CONCURRENT_ITEMS = 1
 
 # Failures: retry transient errors inside the run, waiting longer each time (or as Retry-After says).
 RETRY_ENABLED = True

@@ -40,8 +40,9 @@ class PolicySpider(scrapy.Spider):
 
     def _request(self, policy, last_ok: dict | None) -> scrapy.Request:
         headers = {}
-        # Conditional GET with the server's own validators, only for the body we already have.
-        if last_ok and last_ok["snapshot"] and last_ok["url"] == policy.url:
+        # Conditional GET with the server's own validators, only for the body we already have (a 304
+        # confirmed that body and carries its validators: without this, every other run is a full GET).
+        if last_ok and (last_ok["snapshot"] or last_ok["outcome"] == "not-modified") and last_ok["url"] == policy.url:
             if last_ok["etag"]:
                 headers["If-None-Match"] = last_ok["etag"]
             if last_ok["last_modified"]:
