@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-__all__ = ["Verdict", "check_response", "check_text"]
+from reports.dates import stated_date
+
+__all__ = ["CONFIRMABLE", "Verdict", "check_redirect", "check_response", "check_text", "header", "redirect_note"]
 
 MIN_WORDS = 40  # a privacy policy shorter than this is an error page or a broken extraction
 LOST_SHARE = 0.5  # a new version keeping less than half of the previous version's words is suspect
+# Suspicious changes: recorded only when the next fetch extracts the same text (see crawler.record).
+CONFIRMABLE = ("lost-text", "date-backwards", "flapping")
+PERMANENT = (301, 308)
 
 # Markers that only challenge/block pages carry (not the scripts a protected site adds to every page:
 # Cloudflare injects /cdn-cgi/challenge-platform/ and email-decode on normal pages too).
@@ -46,19 +52,27 @@ class Verdict:
 
 def check_response(status: int, headers: dict[str, str], body: bytes) -> Verdict | None:
     """Checks on the raw response, before any parsing (cheap: regexes over bytes)."""
-    if status in (401, 403, 406, 407, 451) or status == 429:
+    if status in (401, 403, 406, 407, 451):
         return Verdict("rejected", f"blocked: the site answered HTTP {status}; it refuses our crawler "
                                    "(check robots.txt and the User-Agent, or ask the site)")
+    if status == 429:  # a rate limit is transient: the middleware already waited as Retry-After asked
+        return Verdict("failed", "rate-limited: HTTP 429 after retries (or Retry-After beyond the backoff cap); "
+                                 "the next run tries again")
     if status in (404, 410):
         return Verdict("rejected", f"gone: HTTP {status}, the policy page is missing "
                                    "(find its new URL and update policies.toml)")
     if status >= 500:
         return Verdict("failed", f"server-error: HTTP {status} after retries; the next run tries again")
+    location = header(headers, "location") or ""
+    if 300 <= status < 400 and urlsplit(location).scheme not in ("", "http", "https"):
+        # Scrapy follows only http(s) redirects and hands us the others (ftp:, file:, javascript:...).
+        return Verdict("rejected", f"redirect-scheme: the page redirects to {location[:200]}, which is not an "
+                                   "http(s) URL; not followed (check the URL in policies.toml)")
     if status >= 400 or status < 200 or 300 <= status < 400:
         return Verdict("rejected", f"http-error: unexpected HTTP {status}")
     if not body.strip():
         return Verdict("rejected", "empty: the page body is empty; the next run tries again")
-    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    content_type = header(headers, "content-type") or ""
     kind = content_type.split(";")[0].strip().lower()
     if kind and kind not in ("text/html", "application/xhtml+xml") and not _HTML.search(body[:4096]):
         return Verdict("rejected", f"not-html: the page is {kind}, not HTML "
@@ -75,8 +89,32 @@ def check_response(status: int, headers: dict[str, str], body: bytes) -> Verdict
     return None
 
 
+def check_redirect(url: str, final_url: str | None) -> Verdict | None:
+    """A policy URL that now lands on the site's home page: the policy moved or was removed."""
+    if not final_url or final_url == url:
+        return None
+    if urlsplit(final_url).path in ("", "/") and urlsplit(url).path not in ("", "/"):
+        return Verdict("rejected", f"moved: the policy URL now redirects to the home page {final_url}; the "
+                                   "policy moved or was removed (find its new URL and update policies.toml)")
+    return None
+
+
+def redirect_note(url: str, final_url: str | None, statuses: tuple[int, ...]) -> str | None:
+    """The reason recorded with a fetch that followed a permanent redirect.
+
+    The page is still archived (it is the policy), but every run says so until policies.toml is
+    updated: a permanent move is reported to operators, never silently followed forever.
+    """
+    permanent = [s for s in statuses if s in PERMANENT]
+    if not permanent or not final_url or final_url == url:
+        return None
+    return (f"moved: {url} redirects permanently (HTTP {permanent[0]}) to {final_url}; "
+            "update the url in policies.toml")
+
+
 def check_text(text: str, previous: str | None) -> Verdict | None:
-    """Checks on the extracted text: too short, a maintenance notice, most of the policy gone."""
+    """Checks on the extracted text: too short, a maintenance notice, most of the policy gone, a date
+    that goes backwards."""
     words = _WORD.findall(text)
     if len(words) < MIN_WORDS:
         if _MAINTENANCE.search(text):
@@ -90,4 +128,13 @@ def check_text(text: str, previous: str | None) -> Verdict | None:
         if before and len(words) < before * LOST_SHARE:
             return Verdict("rejected", f"lost-text: the extraction has {len(words)} words where the previous "
                                        f"version had {before}; recorded once the same text is seen again")
+        now, then = stated_date(text), stated_date(previous)
+        if now and then and now < then:  # an old copy (cache, mirror, rollback) or a backdated edit
+            return Verdict("rejected", f"date-backwards: the page states {now} where the previous version "
+                                       f"stated {then}; recorded once the same text is seen again")
     return None
+
+
+def header(headers: dict[str, str], name: str) -> str | None:
+    """A response header by its lower-case name (stored headers keep the server's spelling)."""
+    return next((v for k, v in headers.items() if k.lower() == name), None)

@@ -29,10 +29,13 @@ class BackoffRetryMiddleware(RetryMiddleware):
     def process_response(self, request, response, spider=None):
         if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
             return response
+        retry_after = response.headers.get(b"Retry-After")
+        if retry_after and _seconds(retry_after.decode("latin-1")) > self.cap:
+            return response  # the server asks for a longer pause than a run waits: the next run retries
         retry = self._retry(request, response_status_message(response.status))
         if retry is None:
             return response
-        retry.meta["retry_delay"] = self._delay(retry, response.headers.get(b"Retry-After"))
+        retry.meta["retry_delay"] = self._delay(retry, retry_after)
         return retry
 
     def process_exception(self, request, exception, spider=None):

@@ -8,15 +8,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from archive.db import ArchiveError
 from archive.store import Fetch, Recorded, current_version, last_fetch, now_iso, load_snapshot, record_fetch
-from crawler.classify import Verdict, check_response, check_text
+from crawler.classify import (CONFIRMABLE, Verdict, check_redirect, check_response, check_text, header,
+                              redirect_note)
 from crawler.extract import EXTRACTOR_VERSION, Rejected, decode_html, extract
 
-__all__ = ["Page", "extraction_id", "extract_page", "last_body_sha256", "record_page", "reextract_policy"]
+__all__ = ["FLAP_WINDOW", "Page", "extraction_id", "extract_page", "last_body_sha256", "record_page",
+           "reextract_policy"]
+
+# A new text equal to one of this many latest versions (before the current one) is a return to an
+# old state: the page flaps (CDN nodes or an A/B test serving two states) until it repeats.
+FLAP_WINDOW = 5
 
 
 @dataclass
@@ -27,9 +35,10 @@ class Page:
     url: str
     started_at: str
     status: int | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
+    body: bytes | None = field(default=None, repr=False)  # Scrapy logs items: never megabytes of page
     final_url: str | None = None
+    redirects: tuple[int, ...] = ()  # statuses of the redirects followed, in order
     duration_ms: int | None = None
     error: str | None = None  # "code: words" when no usable response came (refused, timeout, robots, ...)
     error_outcome: str = "failed"  # or "rejected" when retrying next run will not help (robots, loop)
@@ -50,25 +59,38 @@ def extraction_id(policy) -> str:
 
 def extract_page(policy, body: bytes, headers: dict[str, str], url: str) -> str:
     """Decode and extract; raises ``Rejected``."""
-    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
-    return extract(decode_html(body, content_type), url, policy.select, policy.remove)
+    return extract(decode_html(body, header(headers, "content-type")), url, policy.select, policy.remove)
 
 
 def record_page(db: sqlite_utils.Database, page: Page, *, extracted: str | Rejected | None = None) -> Recorded:
     """Record one fetch. ``extracted``: the outcome of ``extract_page`` on this page with the policy's
-    current rules, computed elsewhere (the crawl's worker process); used only if the page must be parsed."""
+    current rules, computed elsewhere (the crawl's worker process); used only if the page must be parsed.
+
+    Raises ArchiveError when the archive cannot be written (disk full, read-only): each write is one
+    transaction that rolled back, so nothing of this fetch is in the archive.
+    """
+    try:
+        return _record_page(db, page, extracted)
+    except sqlite3.OperationalError as exc:
+        raise ArchiveError(f"cannot write the archive: {exc} (free disk space or make the archive writable, "
+                           "then run again; nothing was half-written)") from None
+
+
+def _record_page(db: sqlite_utils.Database, page: Page, extracted: str | Rejected | None) -> Recorded:
     policy = page.policy
     fetch = Fetch(policy=policy.id, started_at=page.started_at, url=page.url, outcome="failed",
                   final_url=page.final_url, status=page.status, duration_ms=page.duration_ms,
                   source=page.source, body=page.body, headers=page.headers,
-                  etag=_header(page.headers, "etag"), last_modified=_header(page.headers, "last-modified"))
+                  etag=header(page.headers, "etag"), last_modified=header(page.headers, "last-modified"),
+                  reason=redirect_note(page.url, page.final_url, page.redirects))
     if page.error:
         fetch.outcome, fetch.reason, fetch.body = page.error_outcome, page.error, None
         return record_fetch(db, fetch)
     if page.status == 304:
         fetch.outcome, fetch.body = "not-modified", None
         return record_fetch(db, fetch)
-    verdict = check_response(page.status or 0, page.headers, page.body or b"")
+    verdict = check_response(page.status or 0, page.headers, page.body or b"") or check_redirect(
+        page.url, page.final_url)
     if verdict:
         return _record_verdict(db, fetch, verdict)
 
@@ -89,8 +111,8 @@ def record_page(db: sqlite_utils.Database, page: Page, *, extracted: str | Rejec
     except Rejected as exc:
         return _record_verdict(db, fetch, Verdict("rejected", str(exc)))
     previous = current["text"] if current else None
-    verdict = check_text(text, previous)
-    if verdict and not (verdict.code == "lost-text" and _confirms_previous_rejection(db, policy, text)):
+    verdict = check_text(text, previous) or _flapping(db, policy.id, text)
+    if verdict and not (verdict.code in CONFIRMABLE and _confirms_previous_rejection(db, policy, text, verdict)):
         return _record_verdict(db, fetch, verdict)
     fetch.outcome, fetch.text, fetch.extractor_version = "new-version", text, rules
     return record_fetch(db, fetch)
@@ -135,16 +157,26 @@ def last_body_sha256(db: sqlite_utils.Database, policy_id: str) -> str | None:
     return row[0] if row else None
 
 
-def _confirms_previous_rejection(db: sqlite_utils.Database, policy, text: str) -> bool:
-    """A big loss of text is recorded only when two fetches in a row extract the same text."""
+def _flapping(db: sqlite_utils.Database, policy_id: str, text: str) -> Verdict | None:
+    """A text equal to a recent earlier version (not the current one): the page went back to an old state."""
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    recent = db.execute("SELECT number, sha256, first_seen FROM version_log WHERE policy = ? ORDER BY id DESC"
+                        " LIMIT ?", [policy_id, FLAP_WINDOW + 1]).fetchall()
+    for number, sha256, first_seen in recent[1:]:
+        if sha256 == digest:
+            return Verdict("rejected", f"flapping: the page went back to the text of v{number} (first seen "
+                                       f"{first_seen}) after v{recent[0][0]}; it alternates between versions, "
+                                       "recorded once the same text is seen again")
+    return None
+
+
+def _confirms_previous_rejection(db: sqlite_utils.Database, policy, text: str, verdict: Verdict) -> bool:
+    """A suspicious change is recorded only when two fetches in a row extract the same text."""
     previous = last_fetch(db, policy.id)
-    if not previous or not (previous["reason"] or "").startswith("lost-text") or not previous["snapshot"]:
+    if not previous or not (previous["reason"] or "").startswith(f"{verdict.code}:") or not previous["snapshot"]:
         return False
     try:
         return extract_page(policy, *load_snapshot(db, previous["snapshot"]), policy.url) == text
     except Rejected:
         return False
 
-
-def _header(headers: dict[str, str], name: str) -> str | None:
-    return next((v for k, v in headers.items() if k.lower() == name), None)

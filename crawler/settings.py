@@ -32,6 +32,9 @@ DNS_TIMEOUT = 15
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024  # no policy page is this large; larger is a wrong URL or an attack
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5  # a redirect chain longer than this is a loop
+# Only http(s): a redirect or <meta refresh> to file:, ftp:, s3: or data: must never read local files or
+# reach other services (Scrapy enables those handlers by default). Such a request fails as "scheme".
+DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
 
 # We judge every response ourselves (a 403 or 404 is a recorded fetch, not a dropped request).
 HTTPERROR_ALLOW_ALL = True
@@ -40,6 +43,7 @@ HTTPCACHE_ENABLED = False
 COOKIES_ENABLED = False  # policies are public pages; cookies only invite consent walls and tracking
 TELNETCONSOLE_ENABLED = False  # no open port on the operator's machine
 LOG_LEVEL = "WARNING"  # cron mails only what matters; `policydiff crawl -v` shows more
+LOG_FORMATTER = "crawler.logformat.PolicyLogFormatter"  # an unwritable archive is one line, not a traceback
 
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 

@@ -8,6 +8,7 @@ configuration errors.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -22,6 +23,10 @@ __all__ = ["main"]
 DEFAULT_DB = "var/policydiff.db"
 DEFAULT_CONFIG = "policies.toml"
 DEFAULT_REPORTS = "var/reports"
+
+
+# A full disk or a read-only file system under the archive, its folder or its lock file.
+_STORAGE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
 
 
 class UsageError(Exception):
@@ -44,6 +49,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if args.command == "run" else 1
     except ArchiveError as exc:
         print(f"policydiff: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        if exc.errno not in _STORAGE_ERRORS:
+            raise
+        print(f"policydiff: cannot write {exc.filename or 'the archive'}: {exc.strerror} "
+              "(free disk space or make it writable, then run again; nothing was half-written)", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -360,11 +371,21 @@ def _print_lines(lines) -> int:
     return 0 if all(line.ok for line in lines) else 1
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse whose errors are one line saying what to do (a cron mail stays readable), exit 2.
+
+    Sub-command parsers are made with the same class (argparse uses the parent's class for them).
+    """
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", help=f"archive file (env POLICYDIFF_DB, default {DEFAULT_DB})")
     common.add_argument("--config", help=f"policies file (env POLICYDIFF_CONFIG, default {DEFAULT_CONFIG})")
-    parser = argparse.ArgumentParser(prog="policydiff", description="Archive privacy policies and report their changes.")
+    parser = _Parser(prog="policydiff", description="Archive privacy policies and report their changes.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, handler, help: str) -> argparse.ArgumentParser:

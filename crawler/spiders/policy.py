@@ -6,9 +6,11 @@ import os
 from datetime import datetime, timedelta, timezone
 
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.defer import deferred_from_coro
 
-from archive.db import open_db
+from archive.db import ArchiveError, open_db
 from archive.store import last_fetch, now_iso, sync_policies
 from crawler.record import Page
 
@@ -22,6 +24,21 @@ class PolicySpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.policies = policies  # given by the CLI; loaded from the settings for `scrapy crawl policy`
         self.ids = [i for i in ids.split(",") if i]
+        self.archive_failed = False
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.item_error, signal=signals.item_error)
+        return spider
+
+    def item_error(self, item, response, spider, failure) -> None:
+        """The archive cannot be written: say so in one line and stop (other sites would fail alike)."""
+        if isinstance(failure.value, ArchiveError) and not self.archive_failed:
+            self.archive_failed = True
+            self.logger.error(str(failure.value))
+            # Not awaited: closing waits for the items in progress, this one included.
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive-error"))
 
     async def start(self):
         if self.policies is None:
@@ -56,11 +73,13 @@ class PolicySpider(scrapy.Spider):
         yield Page(policy=response.meta["policy"], url=response.meta["policy"].url,
                    started_at=now_iso(datetime.now(timezone.utc) - timedelta(seconds=latency)),
                    status=response.status, headers=headers, body=response.body, final_url=response.url,
+                   # reasons are HTTP statuses, or "meta refresh" (never permanent) for <meta> redirects
+                   redirects=tuple(r for r in response.meta.get("redirect_reasons", ()) if isinstance(r, int)),
                    duration_ms=round(latency * 1000))
 
     def failed(self, failure):
         request = failure.request
-        outcome, reason = describe_failure(failure.value, self.settings.getint("DOWNLOAD_TIMEOUT"))
+        outcome, reason = describe_failure(failure.value, self.settings.getfloat("DOWNLOAD_TIMEOUT"))
         yield Page(policy=request.meta["policy"], url=request.meta["policy"].url, started_at=now_iso(),
                    final_url=request.url, error=reason, error_outcome=outcome)
 
@@ -72,17 +91,19 @@ _FAILURES = [
     ({"CannotResolveHostError", "DNSLookupError"}, "failed",
      "dns: the host name does not resolve; check the URL and the network"),
     ({"DownloadTimeoutError", "TimeoutError", "TCPTimedOutError"}, "failed",
-     "timeout: no complete answer within {timeout} s; the next run tries again"),
+     "timeout: no complete answer within {timeout:g} s; the next run tries again"),
     ({"ResponseDataLossError"}, "rejected",
      "truncated: the connection closed before the whole page arrived; nothing recorded"),
     ({"DownloadCancelledError", "CancelledError"}, "rejected",
      "too-large: the response is larger than the size cap (max_bytes); not a policy page"),
-    ({"UnsupportedURLSchemeError"}, "rejected",
-     "scheme: only http and https URLs are fetched"),
+    ({"UnsupportedURLSchemeError", "NotSupported"}, "rejected",
+     "scheme: only http and https URLs are fetched (a redirect or meta refresh led elsewhere); nothing fetched"),
 ]
+# A connection dropped before any answer: Scrapy wraps Twisted's error; its name shows in the repr.
+_RESET = ("ConnectionLost", "ConnectionDone", "ConnectionResetError", "ResponseNeverReceived")
 
 
-def describe_failure(error: BaseException, timeout: int) -> tuple[str, str]:
+def describe_failure(error: BaseException, timeout: float) -> tuple[str, str]:
     """(outcome, reason) for a request that got no usable response."""
     if isinstance(error, IgnoreRequest):
         text = str(error)
@@ -95,7 +116,9 @@ def describe_failure(error: BaseException, timeout: int) -> tuple[str, str]:
     for known, outcome, reason in _FAILURES:
         if names & known:
             return outcome, reason.format(timeout=timeout)
-    causes = " ".join(str(r.value) for r in getattr(error, "reasons", []))
+    causes = " ".join(repr(r.value) for r in getattr(error, "reasons", []))
     if "DataLoss" in causes or "not all data" in causes.lower():
         return "rejected", "truncated: the connection closed before the whole page arrived; nothing recorded"
+    if any(name in f"{error!r} {causes}" for name in _RESET):
+        return "failed", "reset: the server dropped the connection before answering; the next run tries again"
     return "failed", f"connection: {type(error).__name__}: {error or causes}; the next run tries again"

@@ -1,0 +1,73 @@
+"""Bad input: hostile pages through the real CLI under hard resource limits, the classifier under
+hypothesis, and bad arguments (one line, exit 2)."""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crawler.classify import check_response, check_text
+from tests.pages import policy_html
+
+CPU_SECONDS = 60  # the kernel kills the extractor past this: "bounded time" is enforced, not measured
+MEMORY = 2 * 1024**3  # address space, bytes: "bounded memory" likewise
+
+
+def hostile_10mb() -> bytes:
+    """About 10 MB: deep nesting, a huge attribute, NUL bytes, bytes invalid in UTF-8, a real policy."""
+    nest = b"<div>" * 50_000 + b"deep" + b"</div>" * 50_000
+    attribute = b'<p title="' + b"A" * 3_000_000 + b'">attribute</p>'
+    junk = (b"\x00\xff\xfe<b>\x80\x81 caf\xe9 </i>&#0;&bogus;<![CDATA[ ]]>" * 200_000)[:6_500_000]
+    policy = policy_html().encode()
+    return policy.replace(b"</main>", nest + attribute + junk + b"</main>")
+
+
+def limited() -> None:
+    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
+
+
+def test_a_10mb_hostile_page_extracts_within_limits_and_deterministically(tmp_path):
+    page = tmp_path / "hostile.html"
+    page.write_bytes(hostile_10mb())
+    assert page.stat().st_size >= 10_000_000
+    runs = [subprocess.run([sys.executable, "-m", "policydiff.cli", "extract", str(page)], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=300, preexec_fn=limited) for _ in range(2)]
+    for run in runs:
+        assert run.returncode == 0, run.stderr[-2000:]  # a signal (limits exceeded) would be negative
+    assert runs[0].stdout == runs[1].stdout
+    assert "We do not sell, trade or rent your personal information" in runs[0].stdout
+    assert "\x00" not in runs[0].stdout
+
+
+@settings(max_examples=200, deadline=None)
+@given(status=st.integers(0, 999), headers=st.dictionaries(st.sampled_from(["Content-Type", "location", "ETag"]),
+                                                           st.text(max_size=60)), body=st.binary(max_size=3000))
+def test_the_response_classifier_takes_any_response(status: int, headers: dict, body: bytes) -> None:
+    verdict = check_response(status, headers, body)
+    assert verdict == check_response(status, headers, body)
+    assert verdict is None or (verdict.outcome in ("rejected", "failed") and ": " in verdict.reason)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=3000), previous=st.none() | st.text(max_size=3000))
+def test_the_text_classifier_takes_any_text(text: str, previous: str | None) -> None:
+    verdict = check_text(text, previous)
+    assert verdict == check_text(text, previous)
+    assert verdict is None or ": " in verdict.reason
+
+
+@pytest.mark.parametrize("args", [
+    ["crawl", "--bogus"], ["nosuch"], ["history"], ["changes", "--since"], ["import", "--at"],
+    ["extract"], ["crawl", "--db"],
+])
+def test_bad_arguments_are_one_line_and_exit_2(cli, args):
+    result = cli(*args)
+    assert result.returncode == 2, result
+    assert result.stdout == "" and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("policydiff") and "--help`)" in result.stderr

@@ -1,0 +1,111 @@
+"""Storage faults: a full disk and a read-only archive give one clear line, a non-zero exit, and leave
+the archive exactly as it was; the next run, once the disk is fixed, carries on.
+
+Both use a real tmpfs (a full one, then one remounted read-only): root ignores permission bits, so
+chmod would prove nothing here. Without the right to mount, they are skipped (and say why).
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.pages import SECTIONS, policy_html
+from tests.test_crawl import rows
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    mounted: list[Path] = []
+
+    def mount(size: str) -> Path:
+        target = tmp_path / f"fs{len(mounted)}"
+        target.mkdir()
+        result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(target)],
+                                capture_output=True, text=True)
+        if result.returncode:
+            pytest.skip(f"cannot mount a tmpfs (needs root): {result.stderr.strip()}")
+        mounted.append(target)
+        return target
+
+    yield mount
+    for target in mounted:
+        subprocess.run(["umount", str(target)], check=True)
+
+
+def long_policy(seed: int) -> str:
+    """A policy with a long extra section of random words: its snapshot and text need fresh pages."""
+    words = random.Random(seed).choices(["data", "share", "partner", "cookie", "email", "retain", "consent",
+                                         "process", "law", "request", "account", "order", "store"], k=20_000)
+    return policy_html([*SECTIONS, ("Details", " ".join(words))])
+
+
+def state(db: Path) -> dict:
+    con = sqlite3.connect(db)
+    try:
+        return {"integrity": con.execute("PRAGMA integrity_check").fetchone()[0],
+                **{t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                   for t in ("fetches", "snapshots", "versions", "changes")}}
+    finally:
+        con.close()
+
+
+def fill(folder: Path, leave: int = 0) -> Path:
+    """Write a file until the file system is full, then give back ``leave`` bytes."""
+    filler = folder / "filler"
+    with open(filler, "wb", buffering=0) as out:  # unbuffered: closing has nothing left to flush
+        try:
+            while True:
+                out.write(b"\0" * 4096)
+        except OSError:
+            pass
+    with open(filler, "r+b") as out:
+        out.truncate(max(0, filler.stat().st_size - leave))
+    return filler
+
+
+@pytest.mark.parametrize("leave", [0, 64 * 1024], ids=["full", "nearly-full"])
+def test_a_full_disk_is_a_clear_error_and_nothing_half_written(server, configure, cli, tmpfs, leave):
+    """Full: even the lock file cannot be written. Nearly full: the lock is taken, SQLite's write fails."""
+    db = tmpfs("4m") / "archive.db"
+    env = {"POLICYDIFF_DB": str(db)}
+    config = configure(shop="/privacy")
+    server.route("/privacy", long_policy(1))
+    cli("crawl", config=config, env=env, check=0)
+    before = state(db)
+    filler = fill(db.parent, leave)
+    server.route("/privacy", long_policy(2))
+    result = cli("crawl", config=config, env=env)
+    assert result.returncode == 1
+    assert "cannot write" in result.stderr and ("disk is full" in result.stderr
+                                                 or "No space left" in result.stderr), result.stderr
+    assert "Traceback" not in result.stderr
+    filler.unlink()  # first: even reading a WAL archive needs room for its shared-memory file
+    assert state(db) == before  # the whole fetch rolled back: no snapshot without its fetch, no version
+    assert cli("crawl", config=config, env=env, check=0).stdout.split()[:3] == ["shop", "new-version", "v2"]
+
+
+def test_a_read_only_archive_is_a_clear_error_and_stays_intact(server, configure, cli, tmpfs):
+    folder = tmpfs("16m")
+    db = folder / "archive.db"
+    env = {"POLICYDIFF_DB": str(db)}
+    config = configure(shop="/privacy")
+    server.route("/privacy", policy_html())
+    cli("crawl", config=config, env=env, check=0)
+    before = state(db)
+    server.route("/privacy", long_policy(3))
+    subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+    try:
+        for command in ("crawl", "run"):
+            result = cli(command, config=config, env=env)
+            assert result.returncode == 1, (command, result.stdout, result.stderr)
+            assert result.stderr.startswith("policydiff: ") and result.stderr.count("\n") == 1, result.stderr
+            assert "Read-only file system" in result.stderr or "readonly" in result.stderr, result.stderr
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(folder)], check=True)
+    assert state(db) == before
+    assert cli("crawl", config=config, env=env, check=0).stdout.split()[:3] == ["shop", "new-version", "v2"]
