@@ -9,6 +9,7 @@ URLs with a CSS filter and html2text, with its own cache and config in the temp 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sqlite3
 import sys
@@ -71,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python-server", action="store_true", help="serve with Python even if nginx is installed")
     parser.add_argument("--generic", action="store_true", help="policydiff uses its generic extractor, no selector")
     parser.add_argument("--no-urlwatch", action="store_true", help="policydiff only")
+    parser.add_argument("--no-floor", action="store_true", help="skip the bare Scrapy GET of the same pages")
     args = parser.parse_args(argv)
     urlwatch = not args.no_urlwatch
     if urlwatch and not shutil.which("urlwatch"):
@@ -88,7 +90,13 @@ def main(argv: list[str] | None = None) -> int:
             ours = policydiff_cmd("crawl", "--db", str(db), "--config", str(config))
             theirs = write_urlwatch(uw, args.n, port)
             print(f"{args.n} pages, {size / 1e6:.1f} MB, 50 hosts on 127.0.0.x:{port}, server {server}, "
-                  f"{'generic extractor' if args.generic else 'selector ' + SELECTOR}")
+                  f"{'generic extractor' if args.generic else 'selector ' + SELECTOR}; load average "
+                  f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+            if not args.no_floor:
+                urls = work / "urls.txt"
+                urls.write_text("\n".join(f"http://127.0.0.{host_of(i)}:{port}{page_path(i)}" for i in range(args.n)))
+                floor = run([sys.executable, str(Path(__file__).with_name("scrapy_floor.py")), str(urls)]).check()
+                print(f"{'scrapy floor':>16}: bare Scrapy GET of every page, nothing else: {_fig(floor)}")
             rounds = [("first (all new)", None), ("unchanged", None),
                       (f"{args.changed:.0%} changed", max(1, round(args.n * args.changed)))]
             for name, edited in rounds:
@@ -108,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _fig(r: Run) -> str:
-    return f"{r.seconds:6.2f} s (cpu {r.cpu_seconds:5.2f} s, peak {r.peak_mb:4.0f} MB)"
+    return f"{r.seconds:6.2f} s (cpu {r.cpu_seconds:5.2f} s, peak {r.peak_mb:4.0f} MB, all processes {r.tree_mb:4.0f} MB)"
 
 
 if __name__ == "__main__":

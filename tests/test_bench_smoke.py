@@ -48,6 +48,14 @@ def test_bench_crawl_python_server():
     assert re.search(r"changed: policydiff .* \[1 new-version, 5 not-modified; \+1 snapshots, \+1 versions\]", out)
 
 
+def test_bench_crawl_large_enough_to_shard_over_cores():
+    """200 policies: crawler.run splits them by host over one process per core (crawler.run.SHARD_MIN)."""
+    out = bench("bench_crawl.py", "--n", "200", "--no-urlwatch", "--no-floor", timeout=600)
+    assert "[200 new-version; +200 snapshots, +200 versions]" in out
+    assert "[200 not-modified; +0 snapshots, +0 versions]" in out
+    assert "[10 new-version, 190 not-modified; +10 snapshots, +10 versions]" in out
+
+
 @pytest.mark.skipif(not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()), reason="nginx not installed")
 def test_bench_crawl_nginx():
     assert "server nginx" in bench("bench_crawl.py", "--n", "3", "--no-urlwatch")
