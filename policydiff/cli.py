@@ -37,8 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
-        parser.print_help()
-        return 2
+        parser.error("a command is required")  # one line, exit 2, like every other usage error
     try:
         return args.handler(args)
     except (ConfigError, UsageError) as exc:

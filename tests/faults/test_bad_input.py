@@ -63,7 +63,7 @@ def test_the_text_classifier_takes_any_text(text: str, previous: str | None) -> 
 
 
 @pytest.mark.parametrize("args", [
-    ["crawl", "--bogus"], ["nosuch"], ["history"], ["changes", "--since"], ["import", "--at"],
+    [], ["crawl", "--bogus"], ["nosuch"], ["history"], ["changes", "--since"], ["import", "--at"],
     ["extract"], ["crawl", "--db"],
 ])
 def test_bad_arguments_are_one_line_and_exit_2(cli, args):
