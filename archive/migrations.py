@@ -175,6 +175,14 @@ CAPTURES = """
         );
 """
 
+INDEXES = """
+        -- Timelines, change lists and the feed read a version's dates and kind without its text:
+        -- a covering index keeps them from walking every policy text stored before those columns.
+        CREATE INDEX versions_dates ON versions(policy, id, kind, first_seen, last_seen);
+        -- "Policies not successfully fetched for N days" and each policy's last success.
+        CREATE INDEX fetches_policy_outcome ON fetches(policy, outcome, started_at);
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", INITIAL),
     ("0002_findings", FINDINGS),
@@ -182,6 +190,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0004_versions_fts", VERSIONS_FTS),
     ("0005_alerts", ALERTS),
     ("0006_captures", CAPTURES),
+    ("0007_indexes", INDEXES),
 ]
 
 

@@ -84,5 +84,8 @@ def run_demo(workdir: Path, out: TextIO) -> int:
         status |= policydiff("crawl")
         for site in PATHS:
             status |= policydiff("history", site)
-    out.write(f"\nThe archive is {db}: browse it with `policydiff serve --db {db}`.\n")
+        status |= policydiff("changes")
+        status |= policydiff("report", "--out", str(workdir / "reports"))
+    out.write(f"\nReports: {workdir / 'reports' / 'index.html'}\n"
+              f"The archive is {db}: browse it with `policydiff serve --db {db}`.\n")
     return status

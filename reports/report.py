@@ -10,6 +10,9 @@ import sqlite_utils
 from archive.store import now_iso
 from reports.diff import Diff, diff_texts
 from reports.render import render_template, render_text
+from reports.timeline import policy_timeline
+
+INDEX_LIMIT = 1000  # the index lists the newest reports; the archive in Datasette has them all
 
 __all__ = ["ChangeReport", "load_report", "report_html", "report_text", "unreported", "write_reports"]
 
@@ -26,6 +29,7 @@ class ChangeReport:
     detected_at: str
     findings: list[dict]
     diff: Diff
+    timeline: str = ""  # the policy's versions and changes as an SVG (reports.timeline), already escaped
     archive_url: str | None = None  # the change's page in Datasette, when a public URL is configured
 
     @property
@@ -46,6 +50,7 @@ def load_report(db: sqlite_utils.Database, change_id: int, public_url: str | Non
         change_id=row["id"], policy=row["policy"], policy_name=row["name"], policy_url=row["url"],
         from_number=row["from_number"], to_number=row["to_number"], old_first_seen=row["old_first_seen"],
         detected_at=row["detected_at"], findings=findings, diff=diff_texts(row["old_text"], row["new_text"]),
+        timeline=policy_timeline(db, row["policy"], title=f"{row['name']}: versions and changes"),
         archive_url=change_url(public_url, db, change_id))
 
 
@@ -89,10 +94,11 @@ def write_reports(db: sqlite_utils.Database, out: Path, public_url: str | None =
         _write(out / f"change-{change_id}.txt", report_text(report))
         with db.conn:
             db.execute("INSERT INTO reported (change, reported_at) VALUES (?, ?)", [change_id, now_iso()])
-    index = list(db.query(
-        "SELECT c.id AS change_id, c.policy, c.policy_name, c.detected_at, c.findings FROM change_log c"
-        " JOIN reported r ON r.change = c.id ORDER BY c.detected_at DESC, c.id DESC"))
-    _write(out / "index.html", render_template("report_index.html", reports=index))
+    if written or not (out / "index.html").exists():  # a run with nothing new leaves the index alone
+        index = list(db.query(
+            "SELECT c.id AS change_id, c.policy, c.policy_name, c.detected_at, c.findings FROM change_log c"
+            " JOIN reported r ON r.change = c.id ORDER BY c.detected_at DESC, c.id DESC LIMIT ?", [INDEX_LIMIT]))
+        _write(out / "index.html", render_template("report_index.html", reports=index, limit=INDEX_LIMIT))
     return written
 
 
