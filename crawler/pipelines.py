@@ -10,10 +10,14 @@ its text comes back and ``record_page`` writes it here, so the archive keeps a s
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import hashlib
+import logging
 import multiprocessing
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from archive.db import open_db
@@ -21,6 +25,8 @@ from crawler.extract import Rejected
 from crawler.record import Page, extract_page, last_body_sha256, record_page
 
 __all__ = ["ArchivePipeline"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -55,8 +61,13 @@ class ArchivePipeline:
         extracted = None
         if self.workers and self._needs_parse(item):
             rules = _Rules(tuple(item.policy.select), tuple(item.policy.remove))
-            future = self._pool().submit(_extract, rules, item.body, item.headers, item.final_url or item.url)
-            extracted = _unwrap(await asyncio.wrap_future(future))
+            try:
+                future = self._pool().submit(_extract, rules, item.body, item.headers, item.final_url or item.url)
+                extracted = _unwrap(await asyncio.wrap_future(future))
+            except BrokenProcessPool:
+                # The worker died (killed, out of memory): extract here rather than lose the fetch.
+                logger.warning("extraction worker died; extracting in the crawl process from now on")
+                self.pool, self.workers = None, 0
         record_page(self.db, item, extracted=extracted)
         return item
 
@@ -64,7 +75,8 @@ class ArchivePipeline:
         # Started at the first changed page: a run of 304s and unchanged pages never pays for it.
         # spawn, not fork: the reactor process has threads, and a forked child may inherit a held lock.
         if self.pool is None:
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_die_with_parent)
         return self.pool
 
     def _needs_parse(self, page: Page) -> bool:
@@ -72,6 +84,14 @@ class ArchivePipeline:
         if page.error or page.status != 200 or not page.body:
             return False
         return last_body_sha256(self.db, page.policy.id) != hashlib.sha256(page.body).hexdigest()
+
+
+def _die_with_parent() -> None:
+    """In the worker: a crawl killed with -9 must not leave its worker behind (Linux's PR_SET_PDEATHSIG)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the worker ends when it next reads from its closed pipe
 
 
 def _extract(rules: _Rules, body: bytes, headers: dict[str, str], url: str) -> tuple[str, ...]:
