@@ -15,6 +15,16 @@ from policydiff.server import SiteServer
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under CI, .ci/run has installed everything the tests need: a skip there is a failure."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("CI") == "true" and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI, where .ci/run installs everything: {report.longrepr}"
+
+
 @pytest.fixture
 def db_path(tmp_path) -> Path:
     return tmp_path / "archive.db"
