@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -13,6 +14,16 @@ import pytest
 from policydiff.server import SiteServer
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def rows(db_path, sql: str, *params) -> list[dict]:
+    """Rows of a query on an archive file, read through a separate plain sqlite3 connection."""
+    con = sqlite3.connect(db_path)
+    con.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in con.execute(sql, params)]
+    finally:
+        con.close()
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -69,7 +69,7 @@ def wayback(server):
     fake.capture("20240201000000", V1)  # identical digests: collapsed ...
     fake.capture("20240215000000", V1)  # ... but the last one still says "still online then"
     fake.capture("20240301000000", status=302,
-                 headers={"Location": server.url(f"/web/20240301000001id_/https://shop.example/legal")})
+                 headers={"Location": server.url("/web/20240301000001id_/https://shop.example/legal")})
     fake.capture("20240310000000", b"<html><body>Internal error</body></html>", status=503)
     fake.capture("20240320000000", CHALLENGE)
     fake.capture("20240401000000", V2)

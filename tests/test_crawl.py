@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-import pytest
-
+from tests.conftest import rows
 from tests.pages import edited, policy_html
 
 CHALLENGE = ("<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>"
@@ -17,15 +14,6 @@ MAINTENANCE = ("<html><body><h1>Down for maintenance</h1><p>We'll be back soon. 
 
 def config_for(server, write_config, **paths: str):
     return write_config("".join(f"[policies.{pid}]\nurl = '{server.url(path)}'\n" for pid, path in paths.items()))
-
-
-def rows(db_path, sql, *params):
-    con = sqlite3.connect(db_path)
-    con.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in con.execute(sql, params)]
-    finally:
-        con.close()
 
 
 def test_crawl_records_a_version_then_unchanged_then_a_change(server, write_config, cli, db_path):

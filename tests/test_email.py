@@ -6,7 +6,6 @@ What the server received is parsed with the `email` package: both parts, headers
 from __future__ import annotations
 
 import re
-import sqlite3
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
@@ -21,7 +20,7 @@ from reports.mail.smtp import MAX_ATTEMPTS
 from reports.mail.message import build_message
 from reports.render import EMAIL_MAX_BYTES
 from reports.report import ChangeReport
-from tests.conftest import ROOT
+from tests.conftest import ROOT, rows
 from tests.pages import policy_html
 from tests.smtp import closed_port, hung_port, self_signed, smtp_server  # noqa: F401 (fixture)
 
@@ -58,15 +57,6 @@ def two_changes(cli, config, tmp_path) -> None:
     import_page(cli, config, tmp_path, "tonerrefillkits", new, "2024-02-01")
     import_page(cli, config, tmp_path, "megatoners", sites.render_page("megatoners"), "2024-01-01")
     import_page(cli, config, tmp_path, "megatoners", sites.render_page("megatoners", policy_edit=True), "2024-02-02")
-
-
-def rows(db_path, sql, *params):
-    con = sqlite3.connect(db_path)
-    con.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in con.execute(sql, params)]
-    finally:
-        con.close()
 
 
 def delivery(db, recipient: str) -> dict:

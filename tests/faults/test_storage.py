@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from tests.pages import SECTIONS, policy_html
-from tests.test_crawl import rows
 
 
 @pytest.fixture
