@@ -12,6 +12,7 @@ import errno
 import json
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from archive import ArchiveError, open_db, sync_policies
@@ -117,8 +118,7 @@ def cmd_import(args) -> int:
         raise UsageError("import takes either --manifest FILE or ID FILE... --at TIME, not both")
     if not args.warc and not args.manifest and not (args.id and args.files and args.at):
         raise UsageError("import needs ID FILE... --at TIME, --manifest FILE or --warc FILE...")
-    db = _open(args, config)
-    with writer_lock(_db(args)):
+    with _writing(args, config) as db:
         try:
             if args.warc:
                 summary = import_warcs(db, config.pick(), [Path(f) for f in args.warc])
@@ -151,8 +151,7 @@ def cmd_backfill(args) -> int:
 
     config = _config(args)
     policy = config.pick([args.id])[0]
-    db = _open(args, config)
-    with writer_lock(_db(args)):
+    with _writing(args, config) as db:
         try:
             summary = backfill(db, policy, start=args.start, end=args.end, limit=args.limit,
                                base_url=args.wayback_url, delay=args.delay)
@@ -196,8 +195,7 @@ def cmd_reextract(args) -> int:
     from crawler.record import reextract_policy
 
     config = _config(args)
-    db = _open(args, config)
-    with writer_lock(_db(args)):
+    with _writing(args, config) as db:
         for policy in config.pick(args.ids):
             recorded = reextract_policy(db, policy)
             print(f"{policy.id:<24} " + (f"technical v{recorded.version_number}" if recorded else "unchanged"))
@@ -212,8 +210,7 @@ def cmd_report(args) -> int:
     config = _config(args)
     if args.email:
         require_email(config)  # before writing anything
-    db = _open(args, config)
-    with writer_lock(_db(args)):
+    with _writing(args, config) as db:
         judge_pending(db)
         written = write_reports(db, Path(args.out), config.public_url)
         mail = deliver(db, config) if args.email else None
@@ -227,8 +224,7 @@ def cmd_email(args) -> int:
     if not args.test:
         raise UsageError("email needs --test (digests and alerts go out with `run` and `report --email`)")
     config = _config(args)
-    db = _open(args, config)
-    with writer_lock(_db(args)):
+    with _writing(args, config) as db:
         recipients, result = send_test(db, config)
     if result.sent:
         print(f"email: test message queued for {', '.join(recipients)}; {result.sent} message(s) sent")
@@ -323,6 +319,17 @@ def _config_path(args) -> Path:
 
 def _config(args):
     return load_config(_config_path(args))
+
+
+@contextmanager
+def _writing(args, config):
+    """The lock first, then the archive: a second writer never even opens (or migrates) it."""
+    with writer_lock(_db(args)):
+        db = _open(args, config)
+        try:
+            yield db
+        finally:
+            db.close()
 
 
 def _open(args, config):
