@@ -183,6 +183,12 @@ INDEXES = """
         CREATE INDEX fetches_policy_outcome ON fetches(policy, outcome, started_at);
 """
 
+# The latest changes (Datasette's latest_changes, newest first by detected_at then id) read from the
+# end of an index instead of sorting every change of the archive.
+CHANGES_DETECTED = """
+        CREATE INDEX changes_detected ON changes(detected_at);
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", INITIAL),
     ("0002_findings", FINDINGS),
@@ -191,6 +197,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ("0005_alerts", ALERTS),
     ("0006_captures", CAPTURES),
     ("0007_indexes", INDEXES),
+    ("0008_changes_detected", CHANGES_DETECTED),
 ]
 
 
