@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlite_utils
 
-__all__ = ["Fetch", "Recorded", "current_version", "history", "last_fetch", "now_iso",
+__all__ = ["Fetch", "Recorded", "confirm_rules", "current_version", "history", "last_fetch", "now_iso",
            "load_snapshot", "parse_time", "record_fetch", "sync_policies"]
 
 OUTCOMES = ("new-version", "unchanged", "not-modified", "rejected", "failed")
@@ -54,6 +54,7 @@ class Fetch:
     text: str | None = None  # the extracted version text, for outcome new-version
     extractor_version: str | None = None
     kind: str = "policy"  # of a new version: 'policy' or 'technical' (re-extraction)
+    first_seen: str | None = None  # a confirmed new version was first seen by an earlier (rejected) fetch
 
 
 @dataclass(frozen=True)
@@ -126,15 +127,16 @@ def record_fetch(db: sqlite_utils.Database, fetch: Fetch) -> Recorded:
                 outcome = "unchanged"
             else:
                 outcome = "new-version"
+                first_seen = fetch.first_seen or fetch.started_at
                 version_id = db.execute(
                     "INSERT INTO versions (policy, text, sha256, first_seen, last_seen, snapshot,"
                     " extractor_version, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [fetch.policy, fetch.text, digest, fetch.started_at, fetch.started_at, snapshot_id,
+                    [fetch.policy, fetch.text, digest, first_seen, fetch.started_at, snapshot_id,
                      fetch.extractor_version, fetch.kind]).lastrowid
                 if current:
                     change_id = db.execute(
                         "INSERT INTO changes (policy, from_version, to_version, detected_at) VALUES (?, ?, ?, ?)",
-                        [fetch.policy, current["id"], version_id, fetch.started_at]).lastrowid
+                        [fetch.policy, current["id"], version_id, first_seen]).lastrowid
         if outcome in ("unchanged", "not-modified") and current:
             version_id = current["id"]
             db.execute("UPDATE versions SET last_seen = max(last_seen, ?) WHERE id = ?",
@@ -151,6 +153,13 @@ def record_fetch(db: sqlite_utils.Database, fetch: Fetch) -> Recorded:
             number = db.execute("SELECT count(*) FROM versions WHERE policy = ? AND id <= ?",
                                 [fetch.policy, version_id]).fetchone()[0]
     return Recorded(fetch_id, outcome, version_id, number, change_id, fetch.reason)
+
+
+def confirm_rules(db: sqlite_utils.Database, version_id: int, extractor_version: str) -> None:
+    """New extraction rules re-derived exactly this version's text: say so, instead of re-deriving it on
+    every fetch. The one in-place update of a version besides last_seen (its text never changes)."""
+    with db.conn:
+        db.execute("UPDATE versions SET extractor_version = ? WHERE id = ?", [extractor_version, version_id])
 
 
 def _store_snapshot(db: sqlite_utils.Database, fetch: Fetch) -> int:

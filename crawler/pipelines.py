@@ -100,6 +100,8 @@ def _extract(rules: _Rules, body: bytes, headers: dict[str, str], url: str) -> t
         return ("text", extract_page(rules, body, headers, url))
     except Rejected as exc:
         return ("rejected", exc.reason, exc.message)
+    except Exception as exc:  # noqa: BLE001 (record_page records it as rejected: never a lost fetch)
+        return ("rejected", "extract-error", f"the extractor failed on this page ({type(exc).__name__}: {exc})")
 
 
 def _unwrap(result: tuple[str, ...]) -> str | Rejected:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from archive.db import ArchiveError
-from archive.store import Fetch, Recorded, current_version, last_fetch, now_iso, load_snapshot, record_fetch
+from archive.store import (Fetch, Recorded, confirm_rules, current_version, load_snapshot,
+                           record_fetch)
 from crawler.classify import (CONFIRMABLE, Verdict, check_redirect, check_response, check_text, header,
                               redirect_note)
 from crawler.extract import EXTRACTOR_VERSION, Rejected, decode_html, extract
@@ -86,18 +87,25 @@ def _record_page(db: sqlite_utils.Database, page: Page, extracted: str | Rejecte
     if page.error:
         fetch.outcome, fetch.reason, fetch.body = page.error_outcome, page.error, None
         return record_fetch(db, fetch)
-    if page.status == 304:
+    current = current_version(db, policy.id)
+    if current and page.started_at < current["last_seen"]:
+        # Versions are append-only in time: an older page cannot go after them (import history first).
+        fetch.body = None
+        return _record_verdict(db, fetch, Verdict(
+            "rejected", f"older: this page is from {page.started_at}, before the archive's latest version was "
+                        f"last seen ({current['last_seen']}); import history before crawling"))
+    # A redirect to the home page is checked first: a 304 from there must not extend the policy's version.
+    verdict = check_redirect(page.url, page.final_url)
+    if page.status == 304 and not verdict:
         fetch.outcome, fetch.body = "not-modified", None
         return record_fetch(db, fetch)
-    verdict = check_response(page.status or 0, page.headers, page.body or b"") or check_redirect(
-        page.url, page.final_url)
+    verdict = verdict or check_response(page.status or 0, page.headers, page.body or b"")
     if verdict:
         return _record_verdict(db, fetch, verdict)
 
-    current = current_version(db, policy.id)
     rules = extraction_id(policy)
     if current and current["extractor_version"] != rules:
-        reextract_policy(db, policy, at=page.started_at)
+        reextract_policy(db, policy)
         current = current_version(db, policy.id)
     if current and page.body is not None and last_body_sha256(db, policy.id) == hashlib.sha256(page.body).hexdigest():
         fetch.outcome = "unchanged"  # same raw bytes, same rules: same text, no parse needed
@@ -110,15 +118,27 @@ def _record_page(db: sqlite_utils.Database, page: Page, extracted: str | Rejecte
                                                                     page.final_url or page.url)
     except Rejected as exc:
         return _record_verdict(db, fetch, Verdict("rejected", str(exc)))
+    except Exception as exc:  # noqa: BLE001 (a page that crashes the extractor is recorded, never lost)
+        return _record_verdict(db, fetch, Verdict("rejected", f"extract-error: the extractor failed on this "
+                                                              f"page ({type(exc).__name__}: {exc})"))
     previous = current["text"] if current else None
     verdict = check_text(text, previous) or _flapping(db, policy.id, text)
-    if verdict and not (verdict.code in CONFIRMABLE and _confirms_previous_rejection(db, policy, text, verdict)):
-        return _record_verdict(db, fetch, verdict)
+    if verdict:
+        first_seen = _confirms_previous_rejection(db, policy, text, verdict) if verdict.code in CONFIRMABLE else None
+        if first_seen is None:
+            return _record_verdict(db, fetch, verdict)
+        fetch.first_seen = first_seen  # the change appeared at the first sighting, not at its confirmation
     fetch.outcome, fetch.text, fetch.extractor_version = "new-version", text, rules
+    if current and current["extractor_version"] != rules:
+        # The stored page no longer fits the new rules, so old and new text come from different rules:
+        # not comparable, hence not reported as a policy change.
+        fetch.kind = "technical"
+        fetch.reason = ("rules: the extraction rules changed and the stored page does not fit them; this "
+                        "version starts the new rules and is not compared as a policy change")
     return record_fetch(db, fetch)
 
 
-def reextract_policy(db: sqlite_utils.Database, policy, *, at: str | None = None) -> Recorded | None:
+def reextract_policy(db: sqlite_utils.Database, policy) -> Recorded | None:
     """Re-derive the current version from its snapshot with today's extractor and rules.
 
     A different text becomes a ``technical`` version (never reported as a policy change); the same
@@ -128,17 +148,29 @@ def reextract_policy(db: sqlite_utils.Database, policy, *, at: str | None = None
     if not current or not current["snapshot"]:
         return None
     body, headers = load_snapshot(db, current["snapshot"])
+    base = _page_url(db, current["snapshot"]) or policy.url  # links resolve as they did on that fetch
     try:
-        text = extract_page(policy, body, headers, policy.url)
+        text = extract_page(policy, body, headers, base)
     except Rejected:
         return None  # the new rules do not fit the old page: the next fetch will say so
-    if text == current["text"] and current["extractor_version"] == extraction_id(policy):
+    rules = extraction_id(policy)
+    if text == current["text"]:
+        if current["extractor_version"] != rules:
+            confirm_rules(db, current["id"], rules)
         return None
+    # Dated when that page was last seen: it is the same page read again, not a new sighting.
     return record_fetch(db, Fetch(
-        policy=policy.id, started_at=at or now_iso(), url=policy.url, outcome="new-version",
+        policy=policy.id, started_at=current["last_seen"], url=policy.url,
+        final_url=base, outcome="new-version",
         reason="reextract: re-derived from the stored snapshot with the current extractor",
-        source="reextract", body=body, headers=headers, text=text, extractor_version=extraction_id(policy),
-        kind="technical"))
+        source="reextract", body=body, headers=headers, text=text, extractor_version=rules, kind="technical"))
+
+
+def _page_url(db: sqlite_utils.Database, snapshot_id: int) -> str | None:
+    """The URL a stored body was fetched from (after redirects), for resolving its relative links."""
+    row = db.execute("SELECT coalesce(final_url, url) FROM fetches WHERE snapshot = ? AND source != 'reextract'"
+                     " ORDER BY id DESC LIMIT 1", [snapshot_id]).fetchone()
+    return row[0] if row else None
 
 
 def _record_verdict(db: sqlite_utils.Database, fetch: Fetch, verdict: Verdict) -> Recorded:
@@ -170,13 +202,18 @@ def _flapping(db: sqlite_utils.Database, policy_id: str, text: str) -> Verdict |
     return None
 
 
-def _confirms_previous_rejection(db: sqlite_utils.Database, policy, text: str, verdict: Verdict) -> bool:
-    """A suspicious change is recorded only when two fetches in a row extract the same text."""
-    previous = last_fetch(db, policy.id)
+def _confirms_previous_rejection(db: sqlite_utils.Database, policy, text: str, verdict: Verdict) -> str | None:
+    """A suspicious change is recorded only when two fetches in a row extract the same text.
+
+    Returns when the first of the two saw it (the version's first_seen), or None.
+    """
+    previous = next(db.query("SELECT * FROM fetches WHERE policy = ? AND source != 'reextract'"
+                             " ORDER BY id DESC LIMIT 1", [policy.id]), None)
     if not previous or not (previous["reason"] or "").startswith(f"{verdict.code}:") or not previous["snapshot"]:
-        return False
+        return None
     try:
-        return extract_page(policy, *load_snapshot(db, previous["snapshot"]), policy.url) == text
+        seen = extract_page(policy, *load_snapshot(db, previous["snapshot"]), previous["final_url"] or previous["url"])
     except Rejected:
-        return False
+        return None
+    return previous["started_at"] if seen == text else None
 

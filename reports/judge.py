@@ -26,9 +26,10 @@ def judge_pending(db: sqlite_utils.Database) -> int:
     stale = [row[0] for row in db.execute(
         "SELECT c.id FROM changes c LEFT JOIN judgements j ON j.change = c.id"
         " WHERE j.change IS NULL OR j.rules != ? ORDER BY c.id", [RULES])]
+    # The change before each stale one, found in SQL (a list of ids as parameters overflows SQLite's limit).
     previous = [row[0] for row in db.execute(
-        f"SELECT (SELECT max(p.id) FROM changes p WHERE p.policy = c.policy AND p.id < c.id) FROM changes c"
-        f" WHERE c.id IN ({','.join('?' * len(stale))})", stale)] if stale else []
+        "SELECT (SELECT max(p.id) FROM changes p WHERE p.policy = c.policy AND p.id < c.id) FROM changes c"
+        " LEFT JOIN judgements j ON j.change = c.id WHERE j.change IS NULL OR j.rules != ?", [RULES])]
     todo = sorted({*stale, *(p for p in previous if p)})
     for change_id in todo:
         findings = judge(db, change_id)

@@ -20,9 +20,10 @@ def decode_cfemail(hexstr: str) -> str | None:
         return None
     key = data[0]
     try:
-        return bytes(b ^ key for b in data[1:]).decode("utf-8")
+        address = bytes(b ^ key for b in data[1:]).decode("utf-8")
     except UnicodeDecodeError:
         return None
+    return address if address.isprintable() else None  # a control character is no address (lxml refuses NUL)
 
 
 def unprotect_emails(doc: etree._Element) -> None:
