@@ -10,18 +10,17 @@ its text comes back and ``record_page`` writes it here, so the archive keeps a s
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import hashlib
 import logging
 import multiprocessing
 import os
-import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from archive.db import open_db
 from crawler.extract import Rejected
+from crawler.orphans import die_with_parent
 from crawler.record import Page, extract_page, last_body_sha256, record_page
 
 __all__ = ["ArchivePipeline"]
@@ -76,7 +75,7 @@ class ArchivePipeline:
         # spawn, not fork: the reactor process has threads, and a forked child may inherit a held lock.
         if self.pool is None:
             self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=_die_with_parent)
+                                            initializer=die_with_parent)
         return self.pool
 
     def _needs_parse(self, page: Page) -> bool:
@@ -84,14 +83,6 @@ class ArchivePipeline:
         if page.error or page.status != 200 or not page.body:
             return False
         return last_body_sha256(self.db, page.policy.id) != hashlib.sha256(page.body).hexdigest()
-
-
-def _die_with_parent() -> None:
-    """In the worker: a crawl killed with -9 must not leave its worker behind (Linux's PR_SET_PDEATHSIG)."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # not Linux: the worker ends when it next reads from its closed pipe
 
 
 def _extract(rules: _Rules, body: bytes, headers: dict[str, str], url: str) -> tuple[str, ...]:

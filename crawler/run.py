@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
+from crawler.orphans import die_with_parent
+
 __all__ = ["crawl", "shard_by_host"]
 
 SHARD_MIN = 200  # below this many policies a second Scrapy process costs more (~1 s to start) than it saves
@@ -37,7 +39,7 @@ def crawl(policies: list, db_path: str, config_path: str, overrides: dict[str, A
     # Each shard parses in its own process: the cores are taken by the shards, not by extraction workers.
     overrides = {**(overrides or {}), "POLICYDIFF_EXTRACT_WORKERS": 0}
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: a reactor cannot be forked
-    others = [context.Process(target=_crawl, args=(shard, str(db_path), str(config_path), overrides))
+    others = [context.Process(target=_shard, args=(shard, str(db_path), str(config_path), overrides))
               for shard in shards[1:]]
     for process in others:
         process.start()
@@ -58,6 +60,11 @@ def shard_by_host(policies: list, count: int) -> list[list]:
         shards[lightest].append(host)
         loads[lightest] += n
     return [[p for p in policies if urlsplit(p.url).hostname in set(group)] for group in shards]
+
+
+def _shard(policies: list, db_path: str, config_path: str, overrides: dict[str, Any]) -> None:
+    die_with_parent()  # the lock dies with the parent: an orphaned shard would be a second writer
+    _crawl(policies, db_path, config_path, overrides)
 
 
 def _crawl(policies: list, db_path: str, config_path: str, overrides: dict[str, Any]) -> None:

@@ -132,3 +132,20 @@ def test_scrapy_crawl_from_the_repository_root(server, write_config, db_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert rows(db_path, "SELECT policy, outcome FROM fetches") == [{"policy": "shop", "outcome": "new-version"}]
+
+
+def test_scrapy_crawl_refuses_to_run_beside_another_writer(server, write_config, db_path):
+    import os
+    import subprocess
+
+    from policydiff.lock import writer_lock
+    from tests.conftest import ROOT
+
+    server.route("/privacy", policy_html())
+    config = config_for(server, write_config, shop="/privacy")
+    env = {**os.environ, "POLICYDIFF_DB": str(db_path), "POLICYDIFF_CONFIG": str(config)}
+    with writer_lock(db_path):
+        result = subprocess.run(["scrapy", "crawl", "policy"], cwd=ROOT, env=env, capture_output=True, text=True,
+                                timeout=120)
+    assert "another policydiff process" in result.stderr
+    assert server.hits("/privacy") == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import ExitStack
 from datetime import datetime, timedelta, timezone
 
 import scrapy
@@ -24,6 +25,10 @@ class PolicySpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.policies = policies  # given by the CLI; loaded from the settings for `scrapy crawl policy`
         self.ids = [i for i in ids.split(",") if i]
+        self._lock = ExitStack()  # the writer lock, held from start() until the spider closes
+
+    def closed(self, reason):
+        self._lock.close()
         self.archive_failed = False
 
     @classmethod
@@ -41,12 +46,15 @@ class PolicySpider(scrapy.Spider):
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive-error"))
 
     async def start(self):
-        if self.policies is None:
+        db_path = self.settings.get("POLICYDIFF_DB") or os.environ.get("POLICYDIFF_DB", "var/policydiff.db")
+        if self.policies is None:  # `scrapy crawl policy`: no CLI around us to load the config and lock
             from policydiff.config import load_config
+            from policydiff.lock import writer_lock
 
             path = self.settings.get("POLICYDIFF_CONFIG") or os.environ.get("POLICYDIFF_CONFIG", "policies.toml")
             self.policies = load_config(path).pick(self.ids)
-        db = open_db(self.settings.get("POLICYDIFF_DB") or os.environ.get("POLICYDIFF_DB", "var/policydiff.db"))
+            self._lock.enter_context(writer_lock(db_path))  # raises Busy beside another writer
+        db = open_db(db_path)
         try:
             sync_policies(db, self.policies)  # `scrapy crawl` comes without the CLI, which does this
             requests = [self._request(policy, last_fetch(db, policy.id, ok=True)) for policy in self.policies]
