@@ -40,6 +40,10 @@ _STATEMENT = re.compile(
     re.IGNORECASE,
 )
 _LINE_START = re.compile(r"[#\s*_>-]*")
+# Every label starts with one of these words. _STATEMENT (case-insensitive, a lookbehind first) is tried
+# at every character by finditer, 3x slower over a whole policy than finding these words in the
+# lower-cased text and trying _STATEMENT only there.
+_LABEL_WORD = re.compile("date|last|revis|updat|effect")
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,7 @@ def _is_statement(text: str, m: re.Match[str]) -> bool:
 def find_stated_dates(text: str) -> list[StatedDate]:
     """Every labelled revision/effective date in `text`, in document order."""
     found = []
-    for m in _STATEMENT.finditer(text):
+    for m in _statements(text):
         when = _to_date(m)
         if when is None or not _is_statement(text, m):
             continue
@@ -89,6 +93,24 @@ def find_stated_dates(text: str) -> list[StatedDate]:
         kind = "effective" if label.lower().startswith("effective") else "revised"
         found.append(StatedDate(label, kind, when, m.start(), m.end()))
     return found
+
+
+def _statements(text: str):
+    """_STATEMENT.finditer(text), trying the pattern only where a label word starts."""
+    lowered = text.lower()
+    # Positions carry over only when lower() maps each character to one ("\u0130" gives two), and the
+    # words are found only when no character matches a letter of them just under IGNORECASE (long s,
+    # dotless i): otherwise scan the plain way.
+    if len(lowered) != len(text) or "\u017f" in text or "\u0131" in text:
+        yield from _STATEMENT.finditer(text)
+        return
+    end = 0
+    # A word starting inside an earlier one follows a letter, so the lookbehind rejects it anyway:
+    # non-overlapping matches of _LABEL_WORD miss no statement.
+    for word in _LABEL_WORD.finditer(lowered):
+        if word.start() >= end and (m := _STATEMENT.match(text, word.start())):
+            end = m.end()
+            yield m
 
 
 def _norm_label(label: str) -> str:

@@ -21,6 +21,8 @@ BLOCK_TAGS = frozenset(
 _PLAIN_INLINE = frozenset("span em i u code small sub sup abbr cite q mark time label font kbd samp var s del ins "
                           "bdi bdo data dfn tt big nobr".split())
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+# Block tags without a rendering of their own: their content between paragraph breaks.
+_PLAIN_BLOCKS = BLOCK_TAGS - {"ul", "ol", "menu", "dir", "table", "pre"}
 _BOLD = frozenset(("b", "strong"))
 _SKIP = frozenset(("img", "input", "select", "button", "textarea", "option", "hr", "wbr", "map", "area"))
 # Depth past which an element's text is taken whole: keeps hostile nesting from exhausting the stack.
@@ -39,6 +41,8 @@ _SENTENCE_END = re.compile(r"[.!?][\"'”’)]?\s*$")
 
 
 def _fold(text: str) -> str:
+    if text.isascii():  # every foldable character is non-ASCII, and str.isascii() reads a flag: O(1)
+        return text
     # A regex visiting only the matches beats str.translate(), which does a dict lookup per character.
     return _FOLDABLE.sub(lambda m: _FOLD[m.group()], text)
 
@@ -135,18 +139,22 @@ class _Converter:
                 elif child.text:
                     append(child.text)
             else:
-                self.node(child, depth)
+                self.node(child, depth, tag)
             if child.tail:
                 append(child.tail)
 
-    def node(self, el: etree._Element, depth: int) -> None:
-        tag = el.tag
+    def node(self, el: etree._Element, depth: int, tag: object) -> None:
+        """Render el, whose tag the caller has read already (each read of .tag builds a new string)."""
         if not isinstance(tag, str) or tag in _SKIP:
             return
         if depth > _MAX_DEPTH:
             self.buf.append(" " + " ".join(el.itertext()) + " ")
             return
-        if tag == "br":
+        if tag in _PLAIN_BLOCKS:  # the common case (div, p, li, ...), tested first
+            self.flush()
+            self.children(el, depth)
+            self.flush()
+        elif tag == "br":
             self.buf.append(BR)
         elif tag in _BOLD:
             self.bold += 1
@@ -171,10 +179,6 @@ class _Converter:
             self.flush()
             self.buf.append(BR.join(_fold("".join(el.itertext())).splitlines()))
             self.flush()
-        elif tag in BLOCK_TAGS:
-            self.flush()
-            self.children(el, depth)
-            self.flush()
         else:
             self.children(el, depth)
 
@@ -187,7 +191,9 @@ class _Converter:
 
     def link(self, el: etree._Element, depth: int) -> None:
         href = (el.get("href") or "").strip()
-        if any(isinstance(d.tag, str) and (d.tag in BLOCK_TAGS or d.tag in _HEADINGS) for d in el.iterdescendants()):
+        # len(): most links have no children, and the generator below costs more than the test.
+        if len(el) and any(isinstance(d.tag, str) and (d.tag in BLOCK_TAGS or d.tag in _HEADINGS)
+                           for d in el.iterdescendants()):
             self.flush()  # a card-like link wrapping blocks: its content, not one giant link
             self.children(el, depth)
             self.flush()
@@ -221,7 +227,8 @@ class _Converter:
         if el.text and el.text.strip():
             loose.buf.append(el.text)
         for child in el:
-            if isinstance(child.tag, str) and child.tag == "li":
+            tag = child.tag
+            if isinstance(tag, str) and tag == "li":
                 loose.flush()
                 lines += loose.blocks
                 loose.blocks = []
@@ -233,7 +240,7 @@ class _Converter:
                     lines.append(marker + first)
                     lines += ["  " + line if line else line for line in more]
             else:
-                loose.node(child, depth + 1)
+                loose.node(child, depth + 1, tag)
             if child.tail and child.tail.strip():
                 loose.buf.append(child.tail)
         loose.flush()
@@ -290,7 +297,7 @@ def to_markdown(roots: list[etree._Element], base: str) -> str:
     """Render elements (already cleaned and in document order) as one text."""
     conv = _Converter(base)
     for root in roots:
-        conv.node(root, 0)
+        conv.node(root, 0, root.tag)
         conv.flush()
     text = "\n\n".join(conv.blocks)
     text = unicodedata.normalize("NFC", text)
