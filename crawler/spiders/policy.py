@@ -26,10 +26,10 @@ class PolicySpider(scrapy.Spider):
         self.policies = policies  # given by the CLI; loaded from the settings for `scrapy crawl policy`
         self.ids = [i for i in ids.split(",") if i]
         self._lock = ExitStack()  # the writer lock, held from start() until the spider closes
+        self.archive_failed = False
 
     def closed(self, reason):
         self._lock.close()
-        self.archive_failed = False
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
