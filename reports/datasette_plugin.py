@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from reports import web
 from reports.links import datasette_url
-from reports.render import render_template
+from reports.render import env
 
 if TYPE_CHECKING:  # Datasette imports its plugins while datasette.app is half-loaded
     from datasette.app import Datasette
@@ -77,15 +77,24 @@ def register_magic_parameters(datasette: Datasette) -> list:
     return [("policydiff", page_url)]
 
 
+# Loaded once: render_cell runs for every cell of a page (5,500 for failed_fetches' 500 rows), and
+# getting the template by name checks the file's mtime each time.
+_CELL = env.get_template("web_cell.html")
+# The (table, column) cells that link somewhere; canned queries' cells have no table.
+_LINKED = frozenset({(None, "diff"), (None, "timeline"), (None, "version_id"), ("changes", "detected_at"),
+                     ("versions", "first_seen"), ("change_log", "id"), ("policies", "name"), ("snapshots", "body")})
+
+
 def _link(datasette: Datasette, database: str, kind: str, id: object, text: object, before: object = None) -> Markup:
     href = datasette_url(datasette.setting("base_url"), database, kind, id)
-    return Markup(render_template("web_cell.html", href=href, text=text, before=before))
+    return Markup(_CELL.render(href=href, text=text, before=before))
 
 
 @hookimpl
 def render_cell(row, value, column: str, table: str | None, database: str, datasette: Datasette) -> Markup | None:
     """Links to the project's pages; None leaves the cell to Datasette."""
-    if value is None or database != web.archive_database(datasette).name:
+    # Most cells link nowhere: the set lookup first, the archive's name only for those that may.
+    if value is None or (table, column) not in _LINKED or database != web.archive_database(datasette).name:
         return None
     if table is None and column == "diff":  # canned queries name the change id column "diff"
         return _link(datasette, database, "change", value, "diff")
