@@ -86,14 +86,15 @@ def main(argv: list[str] | None = None) -> int:
                                     "--db", str(Path(tmp) / "archive.db")), cwd=ROOT).check((0, 1))
         summary = result.stdout.strip().splitlines()[-1]
         inner = re.search(r"in ([\d.]+) s", summary)
-        seconds = float(inner.group(1)) if inner else result.seconds
+        # A tiny smoke run can print "in 0.00 s": then the end-to-end time is the honest divisor.
+        seconds = (float(inner.group(1)) if inner else 0.0) or result.seconds
         print(f"  policydiff import: {summary}")
         print(f"  end to end (process, startup and judging included): {result.seconds:.2f} s, "
               f"{len(files) / result.seconds:.0f} pages/s, {size / 1e6 / result.seconds:.1f} MB/s; "
               f"cpu {result.cpu_seconds:.2f} s = {size / 1e6 / result.cpu_seconds:.1f} MB per cpu-second; "
               f"peak {result.peak_mb:.0f} MB")
         parse_s, parse_bytes = lxml_parse_rate(files)
-        lxml_mbs = parse_bytes / 1e6 / parse_s
+        lxml_mbs = parse_bytes / 1e6 / max(parse_s, 1e-9)
         print(f"  lxml parse only (the physical limit): {parse_bytes / 1e6:.1f} MB in {parse_s:.2f} s, "
               f"{lxml_mbs:.0f} MB/s")
         # CPU seconds compare across loads (wall seconds on a busy machine measure the other processes).
