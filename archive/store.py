@@ -81,10 +81,16 @@ def sync_policies(db: sqlite_utils.Database, policies: list) -> None:
                     [policy.id, policy.name, policy.url, declaration, now_iso()])
 
 
-def current_version(db: sqlite_utils.Database, policy: str) -> dict | None:
-    """The policy's latest version (policy or technical), with its snapshot's sha256."""
+def current_version(db: sqlite_utils.Database, policy: str, *, text: bool = True) -> dict | None:
+    """The policy's latest version (policy or technical), with its snapshot's sha256.
+
+    ``text=False`` leaves the text out: a 304 or an unchanged page needs only the version's dates and
+    hashes, and reading tens of kilobytes of text per fetch was most of the cost of recording one.
+    """
+    columns = "v.*" if text else ("v.id, v.policy, v.sha256, v.first_seen, v.last_seen, v.snapshot,"
+                                  " v.extractor_version, v.kind")
     rows = db.query(
-        "SELECT v.*, s.sha256 AS snapshot_sha256 FROM versions v LEFT JOIN snapshots s ON s.id = v.snapshot"
+        f"SELECT {columns}, s.sha256 AS snapshot_sha256 FROM versions v LEFT JOIN snapshots s ON s.id = v.snapshot"
         " WHERE v.policy = ? ORDER BY v.id DESC LIMIT 1", [policy])
     return next(rows, None)
 
@@ -119,7 +125,7 @@ def record_fetch(db: sqlite_utils.Database, fetch: Fetch) -> Recorded:
     with db.conn:
         db.execute("BEGIN IMMEDIATE")  # one writer; the whole fetch commits or nothing does
         snapshot_id = _store_snapshot(db, fetch) if fetch.body is not None else None
-        current = current_version(db, fetch.policy)
+        current = current_version(db, fetch.policy, text=False)
         outcome, version_id, change_id = fetch.outcome, None, None
         if fetch.text is not None:
             digest = hashlib.sha256(fetch.text.encode()).hexdigest()

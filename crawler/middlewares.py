@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from email.utils import parsedate_to_datetime
-from datetime import datetime, timezone
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.utils.response import response_status_message
+
+from crawler.backoff import retry_after_seconds, retry_delay
 
 __all__ = ["BackoffRetryMiddleware"]
 
@@ -30,7 +30,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
             return response
         retry_after = response.headers.get(b"Retry-After")
-        if retry_after and _seconds(retry_after.decode("latin-1")) > self.cap:
+        if retry_after and retry_after_seconds(retry_after.decode("latin-1")) > self.cap:
             return response  # the server asks for a longer pause than a run waits: the next run retries
         retry = self._retry(request, response_status_message(response.status))
         if retry is None:
@@ -45,18 +45,5 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return retry
 
     def _delay(self, request, retry_after: bytes | None) -> float:
-        delay = self.base * 2 ** (request.meta.get("retry_times", 1) - 1)
-        if retry_after:
-            delay = max(delay, _seconds(retry_after.decode("latin-1")))
-        return min(delay, self.cap)
-
-
-def _seconds(retry_after: str) -> float:
-    """Retry-After is either a number of seconds or an HTTP date."""
-    try:
-        return max(0.0, float(retry_after))
-    except ValueError:
-        try:
-            return max(0.0, (parsedate_to_datetime(retry_after) - datetime.now(timezone.utc)).total_seconds())
-        except (TypeError, ValueError):
-            return 0.0
+        return retry_delay(request.meta.get("retry_times", 1), self.base, self.cap,
+                           retry_after.decode("latin-1") if retry_after else None)

@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from archive.db import ArchiveError
-from archive.store import (Fetch, Recorded, confirm_rules, current_version, load_snapshot,
+from archive.store import (Fetch, Recorded, confirm_rules, current_version, last_fetch, load_snapshot,
                            record_fetch)
 from crawler.classify import (CONFIRMABLE, Verdict, check_redirect, check_response, check_text, header,
                               redirect_note)
-from crawler.extract import EXTRACTOR_VERSION, Rejected, decode_html, extract
+from crawler.extract import EXTRACTOR_VERSION, Rejected
+from crawler.parsing import extract_page
 
-__all__ = ["FLAP_WINDOW", "Page", "extraction_id", "extract_page", "last_body_sha256", "record_page",
-           "reextract_policy"]
+__all__ = ["FLAP_WINDOW", "Page", "extraction_id", "last_body_sha256", "needs_parse", "record_page",
+           "reextract_policy", "validators"]
 
 # A new text equal to one of this many latest versions (before the current one) is a return to an
 # old state: the page flaps (CDN nodes or an A/B test serving two states) until it repeats.
@@ -58,9 +59,25 @@ def extraction_id(policy) -> str:
     return f"{EXTRACTOR_VERSION}+{hashlib.sha256(rules.encode()).hexdigest()[:8]}"
 
 
-def extract_page(policy, body: bytes, headers: dict[str, str], url: str) -> str:
-    """Decode and extract; raises ``Rejected``."""
-    return extract(decode_html(body, header(headers, "content-type")), url, policy.select, policy.remove)
+def validators(db: sqlite_utils.Database, policy) -> dict[str, str]:
+    """Conditional GET headers: the server's own validators, only for the body we already have (a 304
+    confirmed that body and carries its validators: without this, every other run is a full GET)."""
+    last = last_fetch(db, policy.id, ok=True)
+    if not last or not (last["snapshot"] or last["outcome"] == "not-modified") or last["url"] != policy.url:
+        return {}
+    headers = {}
+    if last["etag"]:
+        headers["If-None-Match"] = last["etag"]
+    if last["last_modified"]:
+        headers["If-Modified-Since"] = last["last_modified"]
+    return headers
+
+
+def needs_parse(db: sqlite_utils.Database, page: Page) -> bool:
+    """A 200 whose bytes differ from the body we have; anything else never reaches the parse."""
+    if page.error or page.status != 200 or not page.body:
+        return False
+    return last_body_sha256(db, page.policy.id) != hashlib.sha256(page.body).hexdigest()
 
 
 def record_page(db: sqlite_utils.Database, page: Page, *, extracted: str | Rejected | None = None) -> Recorded:
@@ -87,7 +104,7 @@ def _record_page(db: sqlite_utils.Database, page: Page, extracted: str | Rejecte
     if page.error:
         fetch.outcome, fetch.reason, fetch.body = page.error_outcome, page.error, None
         return record_fetch(db, fetch)
-    current = current_version(db, policy.id)
+    current = current_version(db, policy.id, text=False)
     if current and page.started_at < current["last_seen"]:
         # Versions are append-only in time: an older page cannot go after them (import history first).
         fetch.body = None
@@ -106,7 +123,7 @@ def _record_page(db: sqlite_utils.Database, page: Page, extracted: str | Rejecte
     rules = extraction_id(policy)
     if current and current["extractor_version"] != rules:
         reextract_policy(db, policy)
-        current = current_version(db, policy.id)
+        current = current_version(db, policy.id, text=False)
     if current and page.body is not None and last_body_sha256(db, policy.id) == hashlib.sha256(page.body).hexdigest():
         fetch.outcome = "unchanged"  # same raw bytes, same rules: same text, no parse needed
         return record_fetch(db, fetch)
@@ -121,7 +138,7 @@ def _record_page(db: sqlite_utils.Database, page: Page, extracted: str | Rejecte
     except Exception as exc:  # noqa: BLE001 (a page that crashes the extractor is recorded, never lost)
         return _record_verdict(db, fetch, Verdict("rejected", f"extract-error: the extractor failed on this "
                                                               f"page ({type(exc).__name__}: {exc})"))
-    previous = current["text"] if current else None
+    previous = db.execute("SELECT text FROM versions WHERE id = ?", [current["id"]]).fetchone()[0] if current else None
     verdict = check_text(text, previous) or _flapping(db, policy.id, text)
     if verdict:
         first_seen = _confirms_previous_rejection(db, policy, text, verdict) if verdict.code in CONFIRMABLE else None

@@ -1,23 +1,25 @@
-"""Run the spider over a list of policies: in this process, or sharded by host over one process per core.
+"""Run a crawl over a list of policies: the direct path first, then the spider for what it handed over.
 
-Scrapy runs one reactor on one core, and at a few milliseconds of CPU per request that core is the
-limit of a large crawl, even when nothing changed (a 304 costs Scrapy nearly as much as a page). A
-large crawl is therefore split by host: each process gets whole sites, so per-site politeness (one
-request at a time, the delay) holds exactly as in one process, and each records its own fetches
-(SQLite serialises the short write transactions; ``record_fetch`` is one transaction per fetch).
+The direct path (crawler/direct.py) settles the plain fetches, nearly all of a cron run. The spider
+takes the rest (redirects, retries, refusals), in this process or, for many policies, sharded by
+host over one process per core: Scrapy runs one reactor on one core, and at a few milliseconds of
+CPU per request that core is the limit of a large crawl. Each shard gets whole sites, so per-site
+politeness (one request at a time, the delay) holds exactly as in one process, and each records its
+own fetches (SQLite serialises the short write transactions; ``record_fetch`` is one transaction per
+fetch).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy.crawler import CrawlerProcess
-from scrapy.utils.project import get_project_settings
-
+import crawler.settings
+from crawler.direct import Options, fetch_direct
 from crawler.orphans import die_with_parent
 
 __all__ = ["crawl", "shard_by_host"]
@@ -30,21 +32,29 @@ def crawl(policies: list, db_path: str, config_path: str, overrides: dict[str, A
 
     Twisted's reactor starts once per process: call this once (the CLI does).
     """
+    overrides = overrides or {}
+    settings = {k: v for k, v in vars(crawler.settings).items() if k.isupper()} | overrides
+    retries: dict[str, float] = {}
+    if policies and settings["POLICYDIFF_DIRECT"]:
+        handoffs, ready_at = fetch_direct(policies, str(db_path), Options.from_settings(settings))
+        policies = [h.policy for h in handoffs]
+        retries = {h.policy.id: h.retry_delay for h in handoffs if h.retry_delay is not None}
+        time.sleep(max(0.0, ready_at - time.monotonic()))  # the spider's first request is to those sites
     if not policies:
         return
     shards = shard_by_host(policies, os.cpu_count() or 1) if len(policies) >= SHARD_MIN else [policies]
+    args = (str(db_path), str(config_path), retries)
     if len(shards) == 1:
-        _crawl(policies, str(db_path), str(config_path), overrides or {})
+        _crawl(policies, *args, overrides)
         return
     # Each shard parses in its own process: the cores are taken by the shards, not by extraction workers.
-    overrides = {**(overrides or {}), "POLICYDIFF_EXTRACT_WORKERS": 0}
+    overrides = {**overrides, "POLICYDIFF_EXTRACT_WORKERS": 0}
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: a reactor cannot be forked
-    others = [context.Process(target=_shard, args=(shard, str(db_path), str(config_path), overrides))
-              for shard in shards[1:]]
+    others = [context.Process(target=_shard, args=(shard, *args, overrides)) for shard in shards[1:]]
     for process in others:
         process.start()
     try:
-        _crawl(shards[0], str(db_path), str(config_path), overrides)
+        _crawl(shards[0], *args, overrides)
     finally:
         for process in others:
             process.join()
@@ -62,15 +72,20 @@ def shard_by_host(policies: list, count: int) -> list[list]:
     return [[p for p in policies if urlsplit(p.url).hostname in set(group)] for group in shards]
 
 
-def _shard(policies: list, db_path: str, config_path: str, overrides: dict[str, Any]) -> None:
+def _shard(policies: list, db_path: str, config_path: str, retries: dict[str, float],
+           overrides: dict[str, Any]) -> None:
     die_with_parent()  # the lock dies with the parent: an orphaned shard would be a second writer
-    _crawl(policies, db_path, config_path, overrides)
+    _crawl(policies, db_path, config_path, retries, overrides)
 
 
-def _crawl(policies: list, db_path: str, config_path: str, overrides: dict[str, Any]) -> None:
+def _crawl(policies: list, db_path: str, config_path: str, retries: dict[str, float],
+           overrides: dict[str, Any]) -> None:
+    from scrapy.crawler import CrawlerProcess  # Scrapy and Twisted load only when the spider has work
+    from scrapy.utils.project import get_project_settings
+
     settings = get_project_settings()
     settings.setmodule("crawler.settings", priority="project")  # also when run outside the repository
     settings.update({"POLICYDIFF_DB": db_path, "POLICYDIFF_CONFIG": config_path, **overrides}, priority="cmdline")
     process = CrawlerProcess(settings)
-    process.crawl("policy", policies=policies)
+    process.crawl("policy", policies=policies, retries=retries)
     process.start()

@@ -6,6 +6,7 @@ Serves the offline demo and the tests; it never listens beyond loopback.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
@@ -32,7 +33,8 @@ class SiteServer:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self):  # noqa: N802 (the http.server API)
-                server.requests.append({"path": self.path, "headers": dict(self.headers.items())})
+                server.requests.append({"path": self.path, "headers": dict(self.headers.items()),
+                                        "at": time.monotonic(), "client": self.client_address})
                 route = server.routes.get(self.path)
                 if route is None:
                     return self._send(404, {"Content-Type": "text/plain"}, b"not found")

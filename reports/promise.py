@@ -106,6 +106,18 @@ _CHANGE_SENTENCE = re.compile(
     re.IGNORECASE,
 )
 _LIST_ITEM = re.compile(r"(?:[-*+]|[0-9]+[.)])\s+")
+# Words _CHANGE_SENTENCE needs, one of each list: substring tests rule out most paragraphs before the
+# regex, which tries its two alternatives at every position (65 us a paragraph; a policy has hundreds).
+_CHANGE_VERBS = ("chang", "updat", "revis", "modif", "amend")
+_CHANGE_NOUNS = ("policy", "statement", "notice")
+
+
+def _says_policy_changes(block: str) -> bool:
+    lowered = block.lower()
+    # Only on ASCII: IGNORECASE also matches the few letters whose lower() differs (the long s, K).
+    if block.isascii() and not (any(n in lowered for n in _CHANGE_NOUNS) and any(v in lowered for v in _CHANGE_VERBS)):
+        return False
+    return _CHANGE_SENTENCE.search(block) is not None
 
 
 def _is_heading_like(block: str) -> bool:
@@ -184,7 +196,7 @@ def _locate(blocks: list[str], hint: str | None) -> tuple[str | None, list[str]]
         bare_heading = bare_heading or heading
     if bare_heading:
         return bare_heading, []
-    return None, [b for b in blocks if not _is_heading_like(b) and _CHANGE_SENTENCE.search(b)]
+    return None, [b for b in blocks if not _is_heading_like(b) and _says_policy_changes(b)]
 
 
 # --- reading the clause --------------------------------------------------------------------------

@@ -44,7 +44,7 @@ def test_a_killed_extraction_worker_loses_no_fetch(db_path):
     pipeline = ArchivePipeline(str(db_path))
     pipeline.open_spider()
     try:
-        pool = pipeline._pool()
+        pool = pipeline.pool.executor()
         pool.submit(os.getpid).result()  # the worker is up
         for pid in list(pool._processes):
             os.kill(pid, signal.SIGKILL)
@@ -62,7 +62,7 @@ def test_the_worker_dies_with_a_killed_crawl(tmp_path):
         "import os, sys\n"
         "from crawler.pipelines import ArchivePipeline\n"
         f"pipeline = ArchivePipeline({str(tmp_path / 'a.db')!r})\n"
-        "pool = pipeline._pool()\n"
+        "pool = pipeline.pool.executor()\n"
         "pool.submit(os.getpid).result()\n"
         "print(*pool._processes, flush=True)\n"
         "sys.stdin.read()\n"

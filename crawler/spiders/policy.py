@@ -8,12 +8,12 @@ from datetime import datetime, timedelta, timezone
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import deferred_from_coro
 
 from archive.db import ArchiveError, open_db
-from archive.store import last_fetch, now_iso, sync_policies
-from crawler.record import Page
+from archive.store import now_iso, sync_policies
+from crawler.failures import describe_failure
+from crawler.record import Page, validators
 
 __all__ = ["PolicySpider"]
 
@@ -21,9 +21,12 @@ __all__ = ["PolicySpider"]
 class PolicySpider(scrapy.Spider):
     name = "policy"
 
-    def __init__(self, *args, policies=None, ids: str = "", **kwargs):
+    def __init__(self, *args, policies=None, ids: str = "", retries: dict[str, float] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.policies = policies  # given by the CLI; loaded from the settings for `scrapy crawl policy`
+        # Policies whose first attempt the direct path made and lost to a transient fault: id -> the
+        # backoff before this retry (crawler.direct).
+        self.retries = retries or {}
         self.ids = [i for i in ids.split(",") if i]
         self._lock = ExitStack()  # the writer lock, held from start() until the spider closes
         self.archive_failed = False
@@ -57,23 +60,18 @@ class PolicySpider(scrapy.Spider):
         db = open_db(db_path)
         try:
             sync_policies(db, self.policies)  # `scrapy crawl` comes without the CLI, which does this
-            requests = [self._request(policy, last_fetch(db, policy.id, ok=True)) for policy in self.policies]
+            requests = [self._request(policy, validators(db, policy)) for policy in self.policies]
         finally:
             db.close()
         for request in requests:
             yield request
 
-    def _request(self, policy, last_ok: dict | None) -> scrapy.Request:
-        headers = {}
-        # Conditional GET with the server's own validators, only for the body we already have (a 304
-        # confirmed that body and carries its validators: without this, every other run is a full GET).
-        if last_ok and (last_ok["snapshot"] or last_ok["outcome"] == "not-modified") and last_ok["url"] == policy.url:
-            if last_ok["etag"]:
-                headers["If-None-Match"] = last_ok["etag"]
-            if last_ok["last_modified"]:
-                headers["If-Modified-Since"] = last_ok["last_modified"]
+    def _request(self, policy, headers: dict[str, str]) -> scrapy.Request:
+        meta = {"policy": policy}
+        if policy.id in self.retries:  # counted as the first retry: `retries` bounds the attempts in all
+            meta.update(retry_times=1, retry_delay=self.retries[policy.id])
         return scrapy.Request(policy.url, headers=headers, callback=self.parse, errback=self.failed,
-                              dont_filter=True, meta={"policy": policy})
+                              dont_filter=True, meta=meta)
 
     def parse(self, response):
         latency = response.meta.get("download_latency", 0.0)
@@ -90,43 +88,3 @@ class PolicySpider(scrapy.Spider):
         outcome, reason = describe_failure(failure.value, self.settings.getfloat("DOWNLOAD_TIMEOUT"))
         yield Page(policy=request.meta["policy"], url=request.meta["policy"].url, started_at=now_iso(),
                    final_url=request.url, error=reason, error_outcome=outcome)
-
-
-# Scrapy 2.13+ raises its own exception types where older versions let Twisted's through: match names.
-_FAILURES = [
-    ({"DownloadConnectionRefusedError", "ConnectionRefusedError"}, "failed",
-     "refused: the server refused the connection; the next run tries again"),
-    ({"CannotResolveHostError", "DNSLookupError"}, "failed",
-     "dns: the host name does not resolve; check the URL and the network"),
-    ({"DownloadTimeoutError", "TimeoutError", "TCPTimedOutError"}, "failed",
-     "timeout: no complete answer within {timeout:g} s; the next run tries again"),
-    ({"ResponseDataLossError"}, "rejected",
-     "truncated: the connection closed before the whole page arrived; nothing recorded"),
-    ({"DownloadCancelledError", "CancelledError"}, "rejected",
-     "too-large: the response is larger than the size cap (max_bytes); not a policy page"),
-    ({"UnsupportedURLSchemeError", "NotSupported"}, "rejected",
-     "scheme: only http and https URLs are fetched (a redirect or meta refresh led elsewhere); nothing fetched"),
-]
-# A connection dropped before any answer: Scrapy wraps Twisted's error; its name shows in the repr.
-_RESET = ("ConnectionLost", "ConnectionDone", "ConnectionResetError", "ResponseNeverReceived")
-
-
-def describe_failure(error: BaseException, timeout: float) -> tuple[str, str]:
-    """(outcome, reason) for a request that got no usable response."""
-    if isinstance(error, IgnoreRequest):
-        text = str(error)
-        if "robots.txt" in text:
-            return "rejected", "robots: robots.txt forbids fetching this page; nothing fetched"
-        if "redirect" in text.lower():
-            return "rejected", f"redirect-loop: {text} (check the URL in policies.toml)"
-        return "rejected", f"ignored: {text}"
-    names = {cls.__name__ for cls in type(error).__mro__}
-    for known, outcome, reason in _FAILURES:
-        if names & known:
-            return outcome, reason.format(timeout=timeout)
-    causes = " ".join(repr(r.value) for r in getattr(error, "reasons", []))
-    if "DataLoss" in causes or "not all data" in causes.lower():
-        return "rejected", "truncated: the connection closed before the whole page arrived; nothing recorded"
-    if any(name in f"{error!r} {causes}" for name in _RESET):
-        return "failed", "reset: the server dropped the connection before answering; the next run tries again"
-    return "failed", f"connection: {type(error).__name__}: {error or causes}; the next run tries again"

@@ -1,0 +1,107 @@
+"""The direct path (crawler/direct.py): plain fetches without Scrapy, the rest handed to the spider."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+
+from tests.conftest import ROOT, rows
+from tests.pages import policy_html
+
+PAGE = policy_html().encode()
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+
+
+def crawl_in_process(db_path, config, **overrides) -> str:
+    """crawler.run.crawl in a fresh interpreter (a reactor starts once per process); prints whether
+    Scrapy was imported."""
+    script = (
+        "import sys\n"
+        "from policydiff.config import load_config\n"
+        "from policydiff.jobs import crawl_now\n"
+        f"config = load_config({str(config)!r})\n"
+        f"lines = crawl_now(config, {str(db_path)!r}, config.pick([]), {overrides!r})\n"
+        "print(*lines, sep='\\n')\n"
+        "print('scrapy' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_plain_fetches_are_settled_without_starting_scrapy(server, write_config, db_path):
+    server.route("/a", PAGE, etag='"a1"')
+    server.route("/b", policy_html(title="Privacy Notice"), headers={**HTML, "Last-Modified": "Mon, 02 Nov 2026 10:00:00 GMT"})
+    config = write_config(f"[policies.a]\nurl = '{server.url('/a')}'\n[policies.b]\nurl = '{server.url('/b')}'\n")
+    first = crawl_in_process(db_path, config)
+    assert first.split()[-1] == "False" and first.count("new-version") == 2
+    second = crawl_in_process(db_path, config)
+    assert second.split()[-1] == "False"
+    assert [line.split()[:2] for line in second.splitlines()[:2]] == [["a", "not-modified"], ["b", "unchanged"]]
+    pages = [r for r in server.requests if r["path"] != "/robots.txt"]
+    assert len(pages) == 4  # one request a page a run, nothing asked twice
+    assert pages[2]["headers"]["If-None-Match"] == '"a1"'
+    # One keep-alive connection for the site in each run: robots.txt and both pages on it.
+    assert len({r["client"] for r in server.requests}) == 2
+
+
+def test_both_paths_archive_the_same_fetch(server, write_config, tmp_path):
+    """Gzip, repeated headers, a 404: what the direct path records is what the spider records."""
+    server.route("/gz", gzip.compress(PAGE), headers={**HTML, "Content-Encoding": "gzip", "ETag": '"g"'})
+    server.route("/gone", "<html><body>Not found</body></html>", status=404)
+    config = write_config(f"[policies.gz]\nurl = '{server.url('/gz')}'\n[policies.gone]\nurl = '{server.url('/gone')}'\n")
+    archived = {}
+    for direct in (True, False):
+        db_path = tmp_path / f"direct-{direct}.db"
+        crawl_in_process(db_path, config, POLICYDIFF_DIRECT=direct)
+        archived[direct] = rows(db_path, "SELECT f.policy, f.outcome, f.status, f.reason, f.etag, s.sha256, s.headers,"
+                                         " v.text FROM fetches f LEFT JOIN snapshots s ON s.id = f.snapshot"
+                                         " LEFT JOIN versions v ON v.id = f.version ORDER BY f.policy")
+    for row in archived[True] + archived[False]:
+        headers = json.loads(row.pop("headers"))
+        assert "content-encoding" not in headers and headers["content-type"].startswith("text/html")
+        row["header_names"] = sorted(set(headers) - {"date", "server"})
+    assert archived[True] == archived[False]
+    assert [r["outcome"] for r in archived[True]] == ["rejected", "new-version"]
+
+
+def test_with_no_retries_a_fault_is_recorded_after_one_attempt(server, write_config, db_path):
+    server.route("/busy", "<html><body>busy</body></html>", status=503)
+    with socket_closed_port() as port:
+        config = write_config(f"[policies.busy]\nurl = '{server.url('/busy')}'\n"
+                              f"[policies.down]\nurl = 'http://127.0.0.1:{port}/privacy'\n", crawl="delay = 0\nretries = 0\n")
+        out = crawl_in_process(db_path, config)
+    assert out.split()[-1] == "False"
+    assert len(server.hits("/busy")) == 1
+    reasons = {r["policy"]: r["reason"] for r in rows(db_path, "SELECT policy, reason FROM fetches")}
+    assert reasons["busy"].startswith("server-error:") and reasons["down"].startswith("refused:")
+
+
+def test_one_request_at_a_time_per_site_with_the_delay_also_across_the_handoff(server, write_config, db_path):
+    server.route("/p1", PAGE)
+    server.route("/p2", policy_html(title="Privacy Notice"))
+    server.route("/moved", status=301, headers={"Location": server.url("/p1")})
+    config = write_config("".join(f"[policies.{p}]\nurl = '{server.url('/' + p)}'\n" for p in ("p1", "p2", "moved")),
+                          crawl="delay = 0.4\n")
+    crawl_in_process(db_path, config)
+    times = [r["at"] for r in server.requests]
+    # direct: robots, p1, p2, moved; the spider: robots, moved, p1 (the redirect's target)
+    assert len(times) == 7
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert min(gaps) >= 0.4 * 0.5 - 0.01, gaps  # Scrapy's randomized delay: 0.5x to 1.5x
+
+
+class socket_closed_port:
+    """A port on 127.0.0.1 that nothing listens on (bound, never listening, so nobody else takes it)."""
+
+    def __enter__(self) -> int:
+        import socket
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        return self.sock.getsockname()[1]
+
+    def __exit__(self, *exc):
+        self.sock.close()
