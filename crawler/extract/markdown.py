@@ -47,11 +47,36 @@ def _fold(text: str) -> str:
     return _FOLDABLE.sub(lambda m: _FOLD[m.group()], text)
 
 
+def _collapse(text: str) -> str:
+    """Whitespace runs as one space, none at the ends: " ".join(text.split()), without splitting clean text."""
+    # Splitting builds a string per word; most texts have single spaces only. A printable string holds no
+    # whitespace but " " (checked for every code point), so these tests prove the split would change nothing.
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return " ".join(text.split())
+
+
 def _inline(text: str) -> str:
     """One line: sentinels dropped, whitespace collapsed."""
     if BR in text or BOLD_ON in text or BOLD_OFF in text:
         text = text.replace(BR, " ").replace(BOLD_ON, "").replace(BOLD_OFF, "")
-    return " ".join(text.split())
+    return _collapse(text)
+
+
+def _add_paragraphs(blocks: list[str], text: str) -> None:
+    """Append the paragraphs of a run of text (sentinels resolved, whitespace collapsed) to blocks."""
+    if text.isspace():
+        return
+    text = _fold(text)
+    if BR not in text and BOLD_ON not in text:  # the common case: one plain paragraph
+        if out := _collapse(text):
+            blocks.append(out)
+        return
+    for par in _PARA_BREAK.split(text) if BR in text else (text,):
+        for piece in _split_run_ins(par) if BOLD_ON in par else (par,):
+            lines = [_inline(line) for line in piece.split(BR)]
+            if out := "\n".join(line for line in lines if line):
+                blocks.append(out)
 
 
 def _split_run_ins(par: str) -> list[str]:
@@ -107,18 +132,7 @@ class _Converter:
             return
         text = "".join(self.buf)
         self.buf.clear()  # in place: children() holds self.buf.append
-        if text.isspace():
-            return
-        text = _fold(text)
-        if BR not in text and BOLD_ON not in text:  # the common case: one plain paragraph
-            if out := " ".join(text.split()):
-                self.blocks.append(out)
-            return
-        for par in _PARA_BREAK.split(text) if BR in text else (text,):
-            for piece in _split_run_ins(par) if BOLD_ON in par else (par,):
-                lines = [_inline(line) for line in piece.split(BR)]
-                if out := "\n".join(line for line in lines if line):
-                    self.blocks.append(out)
+        _add_paragraphs(self.blocks, text)
 
     def block(self, text: str) -> None:
         self.flush()
@@ -128,20 +142,20 @@ class _Converter:
     # -- walking --------------------------------------------------------------------------------
     def children(self, el: etree._Element, depth: int) -> None:
         append = self.buf.append
-        if el.text:
-            append(el.text)
+        if text := el.text:  # each read of .text or .tail builds a new string: once each
+            append(text)
         depth += 1
         for child in el:
             tag = child.tag
             if tag in _PLAIN_INLINE and depth <= _MAX_DEPTH:  # the common case, without a call
                 if len(child):
                     self.children(child, depth)
-                elif child.text:
-                    append(child.text)
+                elif text := child.text:
+                    append(text)
             else:
                 self.node(child, depth, tag)
-            if child.tail:
-                append(child.tail)
+            if tail := child.tail:
+                append(tail)
 
     def node(self, el: etree._Element, depth: int, tag: object) -> None:
         """Render el, whose tag the caller has read already (each read of .tag builds a new string)."""
@@ -152,8 +166,11 @@ class _Converter:
             return
         if tag in _PLAIN_BLOCKS:  # the common case (div, p, li, ...), tested first
             self.flush()
-            self.children(el, depth)
-            self.flush()
+            if len(el):
+                self.children(el, depth)
+                self.flush()
+            elif text := el.text:  # a leaf: its text is the paragraph
+                _add_paragraphs(self.blocks, text)
         elif tag == "br":
             self.buf.append(BR)
         elif tag in _BOLD:
@@ -184,10 +201,16 @@ class _Converter:
 
     def sub(self, el: etree._Element, depth: int, inline: bool = False) -> str:
         """Render el's content apart: as one line (inline) or as blocks joined by newlines."""
-        conv = _Converter(self.base)
-        conv.children(el, depth)
-        conv.flush()
-        return (" " if inline else "\n").join(conv.blocks)
+        if len(el):
+            conv = _Converter(self.base)
+            conv.children(el, depth)
+            conv.flush()
+            blocks = conv.blocks
+        else:  # a leaf (most list items and headings): no converter needed for its one text
+            blocks = []
+            if text := el.text:
+                _add_paragraphs(blocks, text)
+        return (" " if inline else "\n").join(blocks)
 
     def link(self, el: etree._Element, depth: int) -> None:
         href = (el.get("href") or "").strip()
