@@ -14,6 +14,9 @@ import sqlite_utils
 __all__ = ["Fetch", "Recorded", "confirm_rules", "current_version", "history", "last_fetch", "now_iso",
            "load_snapshot", "parse_time", "record_fetch", "sync_policies"]
 
+# zlib level for raw snapshots: level 4 compresses 1.5-1.7x faster than 6 for 2-6% more bytes (measured
+# on the retailer-style benchmark pages and ota-sample); a crawl or import compresses every new body.
+SNAPSHOT_LEVEL = 4
 OUTCOMES = ("new-version", "unchanged", "not-modified", "rejected", "failed")
 
 
@@ -177,4 +180,4 @@ def _store_snapshot(db: sqlite_utils.Database, fetch: Fetch) -> int:
     return db.execute(
         "INSERT INTO snapshots (sha256, content_type, headers, size, compression, body) VALUES (?, ?, ?, ?, ?, ?)",
         [digest, headers.get("content-type"), json.dumps(headers, sort_keys=True), len(fetch.body), "zlib",
-         zlib.compress(fetch.body, 6)]).lastrowid
+         zlib.compress(fetch.body, SNAPSHOT_LEVEL)]).lastrowid

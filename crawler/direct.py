@@ -26,8 +26,7 @@ import ssl
 import threading
 import time
 import zlib
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Mapping
@@ -40,8 +39,7 @@ from archive.db import ArchiveError, open_db
 from archive.store import now_iso
 from crawler.backoff import retry_after_seconds, retry_delay
 from crawler.failures import describe_failure
-from crawler.parsing import ExtractionPool
-from crawler.record import Page, needs_parse, record_page, validators
+from crawler.record import Page, record_page, validators
 
 __all__ = ["Handoff", "Options", "fetch_direct"]
 
@@ -83,7 +81,6 @@ class Options:
     backoff: float
     backoff_max: float
     obey_robots: bool
-    workers: int
 
     @classmethod
     def from_settings(cls, s: Mapping[str, Any]) -> "Options":
@@ -94,7 +91,7 @@ class Options:
                    max_bytes=int(s["DOWNLOAD_MAXSIZE"]), retries=int(s["RETRY_TIMES"]) if s["RETRY_ENABLED"] else 0,
                    retry_codes=frozenset(int(c) for c in s["RETRY_HTTP_CODES"]),
                    backoff=float(s["RETRY_BACKOFF_BASE"]), backoff_max=float(s["RETRY_BACKOFF_MAX"]),
-                   obey_robots=bool(s["ROBOTSTXT_OBEY"]), workers=int(s.get("POLICYDIFF_EXTRACT_WORKERS", 1)))
+                   obey_robots=bool(s["ROBOTSTXT_OBEY"]))
 
 
 class _Spider(Exception):
@@ -131,14 +128,18 @@ def fetch_direct(policies: list, db_path: str, options: Options) -> tuple[list[H
 
 
 class _Crawl:
-    """Threads fetch, one per site at a time; this thread records (the archive has one writer)."""
+    """Threads fetch, one per site at a time; this thread records (the archive has one writer).
+
+    Pages are parsed here, not in a worker process: handing a page to a worker (pickling it, waking
+    the worker, the GIL) cost about as much as extracting a retailer's policy, and a spawned worker
+    0.3 s to start. A crawl with many new policies takes the second core by sharding (crawler/run.py).
+    """
 
     def __init__(self, db, options: Options, conditional: dict[str, dict[str, str]]):
         self.db, self.options, self.conditional = db, options, conditional
         self.results: queue.SimpleQueue = queue.SimpleQueue()
         self.backlog = threading.Semaphore(BACKLOG)
         self.stop = threading.Event()
-        self.pool = ExtractionPool(options.workers) if options.workers else None
         self.handoffs: list[Handoff] = []
         self.ready_at = 0.0
 
@@ -149,15 +150,12 @@ class _Crawl:
             threads.submit(self._site, scheme, netloc, policies)
         try:
             while pending:
-                kind, *rest = self.results.get()
-                if kind == "page" and self.pool and needs_parse(self.db, rest[0]):
-                    self._parse(rest[0])
-                    continue
+                kind, item = self.results.get()
                 pending -= 1
                 if kind == "handoff":
-                    self.handoffs.append(rest[0])
+                    self.handoffs.append(item)
                 else:
-                    self._record(*rest)
+                    self._record(item)
         except ArchiveError as exc:
             logger.error(str(exc))  # one line; other sites would fail alike, so stop
             self.handoffs = []
@@ -166,35 +164,12 @@ class _Crawl:
             for _ in range(BACKLOG):
                 self.backlog.release()  # wake fetchers waiting for room, to see the stop
             threads.shutdown(wait=True, cancel_futures=True)
-            if self.pool:
-                self.pool.close()
 
-    def _parse(self, page: Page) -> None:
+    def _record(self, page: Page) -> None:
         try:
-            future = self.pool.submit(page.policy, page.body, page.headers, page.final_url or page.url)
-        except BrokenProcessPool:
-            self._worker_died()
-            self.results.put(("parsed", page, None))
-            return
-        future.add_done_callback(lambda done: self.results.put(("parsed", page, done)))
-
-    def _record(self, page: Page, parsed: Future | None = None) -> None:
-        extracted = None
-        if parsed is not None:
-            try:
-                extracted = ExtractionPool.unwrap(parsed.result())
-            except BrokenProcessPool:
-                self._worker_died()  # extracted here, by record_page
-        try:
-            record_page(self.db, page, extracted=extracted)
+            record_page(self.db, page)  # a changed page is parsed here: 1-2 ms for most policies
         finally:
             self.backlog.release()
-
-    def _worker_died(self) -> None:
-        if self.pool:
-            logger.warning("extraction worker died; extracting in the crawl process from now on")
-            self.pool.close()
-            self.pool = None
 
     # -- fetching, in the site threads -----------------------------------------------------------
 

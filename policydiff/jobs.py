@@ -43,7 +43,9 @@ def crawl_now(config: Config, db_path: Path, policies: list, overrides: dict | N
     db = open_db(db_path)
     try:
         judge_pending(db)
-        return [_line(db, policy.id, before) for policy in policies]
+        latest = _latest_fetches(db, before)
+        return [latest.get(p.id) or FetchLine(p.id, "failed", None, "no fetch was recorded (see the log above)")
+                for p in policies]
     finally:
         db.close()
 
@@ -57,12 +59,11 @@ def run_due(config: Config, db_path: Path, overrides: dict | None = None) -> lis
     return crawl_now(config, db_path, policies, overrides) if policies else []
 
 
-def _line(db, policy: str, after: int) -> FetchLine:
+def _latest_fetches(db, after: int) -> dict[str, FetchLine]:
+    """Each policy's latest fetch after fetch id ``after``: one query for the whole run."""
     # The version number counted on the versions_policy index: the version_log view numbers every
     # version of the archive (a window function) on each call, quadratic over a 1000-policy crawl.
-    row = db.execute(
-        "SELECT f.outcome, f.reason, (SELECT count(*) FROM versions v WHERE v.policy = f.policy AND v.id <= f.version)"
-        " FROM fetches f WHERE f.policy = ? AND f.id > ? ORDER BY f.id DESC LIMIT 1", [policy, after]).fetchone()
-    if row is None:
-        return FetchLine(policy, "failed", None, "no fetch was recorded (see the log above)")
-    return FetchLine(policy, row[0], row[2], row[1])
+    rows = db.execute(
+        "SELECT f.policy, f.outcome, f.reason, (SELECT count(*) FROM versions v WHERE v.policy = f.policy"
+        " AND v.id <= f.version) FROM fetches f WHERE f.id > ? ORDER BY f.id", [after])
+    return {policy: FetchLine(policy, outcome, number, reason) for policy, outcome, reason, number in rows}
