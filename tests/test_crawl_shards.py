@@ -23,3 +23,29 @@ def test_one_host_or_one_core_is_one_shard():
     same_host = [policy(n, "shop.example") for n in range(10)]
     assert shard_by_host(same_host, 2) == [same_host]
     assert shard_by_host([policy(1, "a.example"), policy(2, "b.example")], 1) == [[policy(1, "a.example"), policy(2, "b.example")]]
+
+
+def test_a_sharded_direct_crawl_records_every_policy_once(server, write_config, db_path):
+    """Two sites (127.0.0.1 and localhost, one server), the direct path sharded over two processes."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, rows
+    from tests.pages import policy_html
+
+    for n in range(6):
+        server.route(f"/p{n}", policy_html(title=f"Privacy Policy {n}"))
+    urls = {f"p{n}": server.url(f"/p{n}").replace("127.0.0.1", "localhost" if n % 2 else "127.0.0.1") for n in range(6)}
+    config = write_config("".join(f"[policies.{pid}]\nurl = '{url}'\n" for pid, url in urls.items()))
+    script = ("import crawler.run\n"
+              "crawler.run.SHARD_MIN = 2  # shard even this small crawl\n"
+              "from policydiff.config import load_config\n"
+              "from policydiff.jobs import crawl_now\n"
+              f"config = load_config({str(config)!r})\n"
+              f"print(*crawl_now(config, {str(db_path)!r}, config.pick([])), sep='\\n')\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert sorted(line.split()[1] for line in done.stdout.splitlines()) == ["new-version"] * 6
+    assert rows(db_path, "SELECT count(*) AS n FROM fetches")[0]["n"] == 6
+    hosts = {r["headers"]["Host"].split(":")[0] for r in server.requests if r["path"] != "/robots.txt"}
+    assert hosts == {"localhost", "127.0.0.1"}
