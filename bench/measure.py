@@ -40,9 +40,12 @@ class Run:
 
 
 def run(argv: list[str], *, env: dict | None = None, cwd: Path | None = None) -> Run:
+    # Bytecode caches as on any installed machine, for every measured tool: some sandboxes set
+    # PYTHONDONTWRITEBYTECODE, and then each run compiles its modules from source again.
+    base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=err, env={**os.environ, **(env or {})}, cwd=cwd)
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, env={**base, **(env or {})}, cwd=cwd)
         tree = _TreeSampler(proc.pid)
         tree.start()
         _, status, usage = os.wait4(proc.pid, 0)
