@@ -38,8 +38,6 @@ _CONTENT_WORDS = frozenset("main article content policy privacy post entry".spli
 _SEMANTIC_MAIN = frozenset(("main", "article"))
 _NEVER_CHROME = frozenset(("html", "body", "main", "article"))
 _COPYRIGHT = re.compile(r"^\s*(?:copyright\b|©|\(c\)\s*\d{4})|\ball rights reserved\b", re.I)
-# One search for any of the substrings: cheaper than eight `in` tests from Python.
-_COPYRIGHT_HINTS = re.compile("\u00a9|opyright|OPYRIGHT|ights reserved|ights Reserved|IGHTS RESERVED|\\(c\\)|\\(C\\)")
 _SENTENCE_MARK = re.compile(r"[.,;:!?]")
 _DENSE_TAGS = frozenset(("ul", "ol", "div", "table", "p", "section", "td", "dl", "tr", "span", "center", "font"))
 
@@ -211,8 +209,13 @@ def _title(root: etree._Element, stats: _Stats) -> etree._Element | None:
 
 
 def _is_copyright(text: str | None) -> bool:
-    # Substring tests first: the regex is costly on the many short texts of a page.
-    return bool(text) and _COPYRIGHT_HINTS.search(text) is not None and bool(_COPYRIGHT.search(text))
+    # Substring tests first: the regex is costly on the many short texts of a page. Eight `in` tests
+    # (each a fast scan in C) take half the time of one alternation of them, which sre tries at every "o"
+    # and "i" of the text.
+    return bool(text) and (
+        "\u00a9" in text or "opyright" in text or "OPYRIGHT" in text or "(c)" in text or "(C)" in text
+        or "ights reserved" in text or "ights Reserved" in text or "IGHTS RESERVED" in text
+    ) and bool(_COPYRIGHT.search(text))
 
 
 def _neighbours(root: etree._Element, top: etree._Element, stats: _Stats) -> list[etree._Element]:
@@ -252,17 +255,16 @@ def _neighbours(root: etree._Element, top: etree._Element, stats: _Stats) -> lis
 def _drop_chrome(root: etree._Element, stats: _Stats) -> None:
     """Inside a content root: chrome-looking elements, menu-like link blocks, copyright lines."""
     doomed = []
-    els, depth = stats.elements, stats.depth
+    els, depth, tags, chars, texts = stats.elements, stats.depth, stats.tags, stats.chars, stats.texts
     start = stats.index[root]
-    i, end = start + 1, len(els)
-    while i < end and depth[i] > depth[start]:  # root's subtree is contiguous in document order
-        el, level = els[i], depth[i]
+    i, end, floor = start + 1, len(els), depth[start]
+    while i < end and (level := depth[i]) > floor:  # root's subtree is contiguous in document order
         if (
             stats.chrome(i)
-            or (stats.tags[i] in _DENSE_TAGS and stats.link_dense(i))
-            or (stats.chars[i] < 300 and _is_copyright(stats.texts[i]))
+            or (tags[i] in _DENSE_TAGS and stats.link_dense(i))
+            or (chars[i] < 300 and _is_copyright(texts[i]))
         ):
-            doomed.append(el)
+            doomed.append(els[i])
             i += 1
             while i < end and depth[i] > level:  # its descendants go with it
                 i += 1

@@ -247,25 +247,28 @@ class _Converter:
         lines: list[str] = []
         self.flush()
         loose = _Converter(self.base)  # text sitting directly in the list, outside any <li>
-        if el.text and el.text.strip():
-            loose.buf.append(el.text)
+        if (text := el.text) and text.strip():
+            loose.buf.append(text)
         for child in el:
             tag = child.tag
-            if isinstance(tag, str) and tag == "li":
-                loose.flush()
-                lines += loose.blocks
-                loose.blocks = []
+            if tag == "li":
+                if loose.buf or loose.blocks:
+                    loose.flush()
+                    lines += loose.blocks
+                    loose.blocks = []
                 marker = f"{number}. " if ordered else "- "
                 number += 1
                 body = self.sub(child, depth + 1)
-                if body:
+                if "\n" in body:
                     first, *more = body.split("\n")
                     lines.append(marker + first)
                     lines += ["  " + line if line else line for line in more]
+                elif body:
+                    lines.append(marker + body)
             else:
                 loose.node(child, depth + 1, tag)
-            if child.tail and child.tail.strip():
-                loose.buf.append(child.tail)
+            if (tail := child.tail) and tail.strip():
+                loose.buf.append(tail)
         loose.flush()
         lines += loose.blocks
         self.block("\n".join(lines))
