@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 __all__ = ["StatedDate", "find_stated_dates", "preferred_stated_date", "stated_date", "mask_stated_dates"]
 
@@ -82,7 +83,10 @@ def _is_statement(text: str, m: re.Match[str]) -> bool:
     return _LINE_START.fullmatch(text, line_start, m.start()) is not None
 
 
-def find_stated_dates(text: str) -> list[StatedDate]:
+# Judging one change reads the stated dates of both texts five times over (the promise, the findings,
+# the masked diff); each text comes back as the old side of the next change. A few cached results.
+@lru_cache(maxsize=16)
+def find_stated_dates(text: str) -> tuple[StatedDate, ...]:
     """Every labelled revision/effective date in `text`, in document order."""
     found = []
     for m in _statements(text):
@@ -92,7 +96,7 @@ def find_stated_dates(text: str) -> list[StatedDate]:
         label = " ".join(m["label"].split())
         kind = "effective" if label.lower().startswith("effective") else "revised"
         found.append(StatedDate(label, kind, when, m.start(), m.end()))
-    return found
+    return tuple(found)
 
 
 def _statements(text: str):
@@ -117,7 +121,7 @@ def _norm_label(label: str) -> str:
     return " ".join(label.replace(":", " ").split()).casefold()
 
 
-def preferred_stated_date(statements: list[StatedDate], label: str | None = None) -> StatedDate | None:
+def preferred_stated_date(statements: tuple[StatedDate, ...], label: str | None = None) -> StatedDate | None:
     """The statement under `label` if present, else the first revised/updated one, else effective.
 
     A revision date says when the text last changed; an effective date may be years old or in the

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields
+from functools import lru_cache
 from typing import Any
 
 from reports.dates import find_stated_dates, preferred_stated_date, stated_date
@@ -314,6 +315,7 @@ def _read(clause_sentences: list[str]) -> dict[str, Any]:
     return found
 
 
+@lru_cache(maxsize=8)  # judging a change reads each text's promise more than once
 def detect_promise(text: str, clause: str | None = None) -> Promise | None:
     """The notification promise stated in `text`, or None if it states neither clause nor date.
 
