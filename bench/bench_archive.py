@@ -30,9 +30,10 @@ LIMIT_S = 30.0  # a plain-SQL query is stopped after this long (Datasette stops 
 
 
 def query_params(con: sqlite3.Connection) -> dict[str, str]:
-    """Values for the canned queries' parameters: a policy in the middle, a common phrase."""
+    """Values for the canned queries' parameters: a policy in the middle, a common phrase, the first
+    page (an empty ``before``, as Datasette sends for a parameter left out)."""
     policies = [r[0] for r in con.execute("SELECT id FROM policies ORDER BY id")]
-    return {"policy": policies[len(policies) // 2], "days": "7", "q": "personal information",
+    return {"policy": policies[len(policies) // 2], "days": "7", "q": "personal information", "before": "",
             "_policydiff_change": "/change/", "_policydiff_database": "/archive"}
 
 

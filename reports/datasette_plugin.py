@@ -77,7 +77,7 @@ def register_magic_parameters(datasette: Datasette) -> list:
     return [("policydiff", page_url)]
 
 
-# Loaded once: render_cell runs for every cell of a page (5,500 for failed_fetches' 500 rows), and
+# Loaded once: render_cell runs for every cell of a page (2,200 for a page of failed_fetches), and
 # getting the template by name checks the file's mtime each time.
 _CELL = env.get_template("web_cell.html")
 # The (table, column) cells that link somewhere; canned queries' cells have no table.

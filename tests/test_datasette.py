@@ -172,6 +172,10 @@ def test_failed_and_rejected_fetches(get):
         ("rejected", "robots: disallowed by robots.txt", "megatoners"),
         ("failed", "timeout: no answer in 30 s", "megatoners"),
     ]
+    # The next page starts before the fetch number given (spaces and all, as typed in the form).
+    older = rows(get, f"/{DB}/failed_fetches.json?before=+{failed[0]['fetch']}+")
+    assert [r["fetch"] for r in older] == [failed[1]["fetch"]]
+    assert rows(get, f"/{DB}/failed_fetches.json?before={failed[1]['fetch']}") == []
 
 
 def test_stale_policies_by_days_since_last_success(get):
@@ -189,6 +193,11 @@ def test_search_versions_finds_a_phrase_with_an_excerpt(get):
     assert [(r["policy"], r["version"]) for r in found] == [("TonerRefillKits.com Privacy Policy", 2)]
     assert "our «marketing partners»." in found[0]["excerpt"]
     assert rows(get, f"/{DB}/search_versions.json?q=partners+marketing") == []  # a phrase, in order
+    # Newest first (not ranked), 100 a page; before= pages back from a version id.
+    everywhere = [r["version_id"] for r in rows(get, f"/{DB}/search_versions.json?q=privacy")]
+    assert len(everywhere) == 5 and everywhere == sorted(everywhere, reverse=True)
+    assert [r["version_id"] for r in rows(get, f"/{DB}/search_versions.json?q=privacy&before={everywhere[1]}")] \
+        == everywhere[2:]
     # Quotes, operators and an empty box are text to look for, never a syntax error.
     for q in ('%22', 'AND+OR', '', 'NEAR(a', "don%27t"):
         get(f"/{DB}/search_versions.json?q={q}")
