@@ -26,7 +26,6 @@ import ssl
 import threading
 import time
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Mapping
@@ -145,9 +144,12 @@ class _Crawl:
 
     def run(self, sites: dict[tuple[str, str], list]) -> None:
         pending = sum(len(p) for p in sites.values())
-        threads = ThreadPoolExecutor(max(1, min(self.options.concurrency, len(sites))), "direct")
-        for (scheme, netloc), policies in sites.items():
-            threads.submit(self._site, scheme, netloc, policies)
+        work: queue.SimpleQueue = queue.SimpleQueue()
+        for site in sites.items():
+            work.put(site)
+        # Daemon threads: Ctrl-C or an archive error ends the run at once, not after the requests in flight.
+        for _ in range(min(self.options.concurrency, len(sites))):
+            threading.Thread(target=self._sites, args=(work,), name="direct", daemon=True).start()
         try:
             while pending:
                 kind, item = self.results.get()
@@ -163,7 +165,6 @@ class _Crawl:
             self.stop.set()
             for _ in range(BACKLOG):
                 self.backlog.release()  # wake fetchers waiting for room, to see the stop
-            threads.shutdown(wait=True, cancel_futures=True)
 
     def _record(self, page: Page) -> None:
         try:
@@ -173,14 +174,22 @@ class _Crawl:
 
     # -- fetching, in the site threads -----------------------------------------------------------
 
+    def _sites(self, work: queue.SimpleQueue) -> None:
+        while not self.stop.is_set():
+            try:
+                (scheme, netloc), policies = work.get_nowait()
+            except queue.Empty:
+                return
+            self._site(scheme, netloc, policies)
+
     def _site(self, scheme: str, netloc: str, policies: list) -> None:
         site = _Site(scheme, netloc, self.options)
         try:
             robots = site.robots() if self.options.obey_robots else None
-        except _Spider:
-            robots = False  # a redirect: the spider follows it and decides
         except (OSError, http.client.HTTPException):
             robots = None  # no answer: everything allowed, as Scrapy does (the page's own fetch fails alike)
+        except Exception:  # noqa: BLE001 (a redirect, or anything unforeseen: the spider fetches it and decides)
+            robots = False
         try:
             for policy in policies:
                 if robots is False or (robots is not None and not robots.can_fetch(policy.url, site.user_agent)):
@@ -189,7 +198,13 @@ class _Crawl:
                 self.backlog.acquire()  # room for one more page awaiting the archive
                 if self.stop.is_set():
                     return
-                if not self._fetch(site, policy):
+                try:
+                    queued = self._fetch(site, policy)
+                except Exception:  # noqa: BLE001 (a case this path does not know: never a lost page)
+                    logger.warning("direct path: %s handed to the spider", policy.url, exc_info=True)
+                    site.close()
+                    queued = self._hand_off(Handoff(policy), site)
+                if not queued:
                     self.backlog.release()  # handed off: nothing waits to be recorded
         finally:
             site.close()
