@@ -62,10 +62,15 @@ def _looks_chrome(el: etree._Element, tag: str) -> bool:
     if tag in _CHROME_TAGS:
         # A header or footer of the article itself (title, dates) belongs to it.
         return not (tag in ("header", "footer") and any(a.tag in _SEMANTIC_MAIN for a in el.iterancestors()))
+    # One call listing the attribute names costs less than three lookups that mostly miss.
+    names = el.keys()
+    if not names:
+        return False
     get = el.get
-    if get("role") in _CHROME_ROLES:
+    if "role" in names and get("role") in _CHROME_ROLES:
         return True
-    cls, ident = get("class"), get("id")
+    cls = get("class") if "class" in names else None
+    ident = get("id") if "id" in names else None
     return (cls is not None or ident is not None) and _chrome_words(cls or "", ident or "")
 
 
@@ -88,50 +93,38 @@ class _Stats:
         for i in range(1, n):
             depth[i] = depth[parent[i]] + 1
         prose = [0] * n  # sentence-like text outside links
-        good = [0] * n  # the same, outside chrome-looking elements too
         chars = [0] * n
         link_chars = [0] * n
         links = [0] * n
-        excluded = []  # chrome-looking elements with prose, in case one turns out to be the content
         # Each lxml attribute read builds a new Python object: tags and texts are read once, here.
         tags = self.tags = [el.tag for el in els]
-        texts = self.texts = [None] * n
+        texts = self.texts = [el.text for el in els]
+        tails = [el.tail for el in els]
         looks = self.looks = {}  # _looks_chrome by index, as far as computed (chrome() asks again)
         for i in range(n - 1, -1, -1):  # children before parents: their sums are complete
-            el = els[i]
-            p = parent[i]
-            text, tail = el.text, el.tail
-            texts[i] = text
             # Most texts and tails are indentation only: _prose (which strips too) is called only for words.
-            if text and (stripped := text.strip()):
+            if (text := texts[i]) and (stripped := text.strip()):
                 chars[i] += len(stripped)
-                w = _prose(stripped)
-                prose[i] += w
-                good[i] += w
+                prose[i] += _prose(stripped)
             if tags[i] == "a":
-                link_chars[i], links[i], prose[i], good[i] = chars[i], links[i] + 1, 0, 0
-            elif prose[i]:
-                looks[i] = chrome = _looks_chrome(el, tags[i])
-                if chrome:
-                    excluded.append(i)
-                    good[i] = 0
-            if p >= 0:
-                if tail and (stripped := tail.strip()):
-                    chars[p] += len(stripped)
-                    w = _prose(stripped)
-                    prose[p] += w
-                    good[p] += w
-                if not (chars[i] or links[i]):  # prose, good and link_chars never exceed chars: all zero
-                    continue
-                prose[p] += prose[i]
-                good[p] += good[i]
-                chars[p] += chars[i]
-                link_chars[p] += link_chars[i]
+                link_chars[i], links[i], prose[i] = chars[i], links[i] + 1, 0
+            elif prose[i]:  # a chrome-looking element with prose may set it aside (see _good)
+                looks[i] = _looks_chrome(els[i], tags[i])
+            if (p := parent[i]) < 0:
+                continue
+            if (tail := tails[i]) and (stripped := tail.strip()):
+                chars[p] += len(stripped)
+                prose[p] += _prose(stripped)
+            if links[i]:
                 links[p] += links[i]
+                link_chars[p] += link_chars[i]
+            if chars[i]:  # prose never exceeds chars
+                chars[p] += chars[i]
+                prose[p] += prose[i]
         self.limit = _CHROME_MAX_SHARE * (prose[0] if n else 0)
-        if any(prose[i] > self.limit for i in excluded):  # rare: recount without that exclusion
-            good = _good(els, parent, {i for i in excluded if prose[i] <= self.limit})
-        self.good, self.prose, self.chars, self.link_chars, self.links = good, prose, chars, link_chars, links
+        excluded = {i for i, chrome in looks.items() if chrome and prose[i] <= self.limit}
+        self.good = _good(prose, parent, tags, excluded)
+        self.prose, self.chars, self.link_chars, self.links = prose, chars, link_chars, links
 
     def good_of(self, el: etree._Element) -> int:
         i = self.index.get(el)
@@ -152,19 +145,21 @@ class _Stats:
         return n >= 3 and lc >= 0.7 * self.chars[i] and lc / n < 30
 
 
-def _good(els: list, parent: list[int], skip: set[int]) -> list[int]:
-    """Prose outside links and outside the `skip` elements, summed per subtree."""
-    good = [0] * len(els)
-    for i in range(len(els) - 1, -1, -1):
-        el = els[i]
-        if el.text:
-            good[i] += _prose(el.text)
-        if el.tag == "a" or i in skip:
-            good[i] = 0
-        if (p := parent[i]) >= 0:
-            if el.tail:
-                good[p] += _prose(el.tail)
-            good[p] += good[i]
+def _good(prose: list[int], parent: list[int], tags: list, excluded: set[int]) -> list[int]:
+    """Prose outside the excluded (chrome-looking) elements, per subtree: prose less what they hold.
+
+    An excluded element's prose leaves every ancestor's count up to the nearest link (whose prose is
+    not counted anyway) or excluded ancestor (which sets its whole prose aside itself). The few excluded
+    elements are walked up instead of summing a third list over every element.
+    """
+    good = prose[:]
+    for i in excluded:
+        good[i] = 0
+    for i in excluded:
+        w, k = prose[i], parent[i]
+        while k >= 0 and k not in excluded and tags[k] != "a":
+            good[k] -= w
+            k = parent[k]
     return good
 
 
