@@ -135,21 +135,30 @@ def apply_remove(doc: etree._Element, remove: Iterable) -> None:
 
 
 def apply_select(doc: etree._Element, select: Iterable) -> list[etree._Element]:
-    """The selected fragments in document order; a selector matching nothing rejects the page."""
-    order = {el: i for i, el in enumerate(doc.iter())}  # holds the proxies, so identity is stable
+    """The selected fragments in document order; a selector matching nothing rejects the page.
+
+    The page is pruned in place when a range is the only entry: the caller renders the result and
+    nothing else.
+    """
+    entries = as_list(select)
+    # Only several entries need merging in document order: one XPath result comes in document order,
+    # and indexing every element of the page costs more than the selection. The index holds the
+    # proxies, so identity is stable.
+    order = {el: i for i, el in enumerate(doc.iter())} if len(entries) > 1 else {}
     picked: list[tuple[int, etree._Element]] = []
-    for entry in as_list(select):
+    for entry in entries:
         if isinstance(entry, dict):
             start_el = _first(doc, entry[_range_keys(entry)[0]], "range start")
-            twin = copy.deepcopy(doc)  # ranges may overlap other selections: prune a copy
+            # Ranges may overlap other selections: prune a copy, unless there are none.
+            twin = copy.deepcopy(doc) if order else doc
             start, end = _mark_range(twin, entry)
             _prune(twin, start, end, keep_inside=True)
-            picked.append((order[start_el], twin))
+            picked.append((order.get(start_el, 0), twin))
             continue
         found = _compiled(entry)(doc)
         if not found:
             raise Rejected("structure-changed", f"The select selector {entry!r} matched nothing on the page.")
-        picked += [(order[el], el) for el in found if isinstance(el, etree._Element) and el in order]
+        picked += [(order.get(el, 0), el) for el in found if isinstance(el, etree._Element)]
     picked.sort(key=lambda p: p[0])
     chosen = {el for _, el in picked}
     # An element inside another selected element is already rendered with it.
