@@ -155,7 +155,9 @@ class _Crawl:
                 kind, item = self.results.get()
                 pending -= 1
                 if kind == "handoff":
-                    self.handoffs.append(item)
+                    handoff, ready_at = item
+                    self.handoffs.append(handoff)
+                    self.ready_at = max(self.ready_at, ready_at)
                 else:
                     self._record(item)
         except ArchiveError as exc:
@@ -242,8 +244,8 @@ class _Crawl:
         return retry_delay(1, self.options.backoff, self.options.backoff_max, retry_after)
 
     def _hand_off(self, handoff: Handoff, site: "_Site") -> bool:
-        self.ready_at = max(self.ready_at, site.last + self.options.delay)
-        self.results.put(("handoff", handoff))
+        # With the moment the spider may ask this site again: its delay after our last request.
+        self.results.put(("handoff", (handoff, site.last + self.options.delay)))
         return False
 
 
