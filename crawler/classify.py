@@ -7,7 +7,6 @@ starts with a short code and then says, in words, what happened and what to do.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -130,8 +129,9 @@ def check_text(text: str, previous: str | None) -> Verdict | None:
     if words < 150 and _MAINTENANCE.search(text):
         return Verdict("rejected", "maintenance: the site shows a maintenance page; the next run tries again")
     if previous:
-        before = _word_count(previous)
-        words = _words(text, math.ceil(before * LOST_SHARE))
+        # Counted in full, and cached: in an import or a run of captures this text is the next one's
+        # `previous`, counted once for both.
+        before, words = _word_count(previous), _word_count(text)
         if before and words < before * LOST_SHARE:
             return Verdict("rejected", f"lost-text: the extraction has {words} words where the previous "
                                        f"version had {before}; recorded once the same text is seen again")
