@@ -152,11 +152,12 @@ def _word_count(text: str) -> int:
 def _words(text: str, enough: int) -> int:
     """The number of words, counted up to ``enough``: a check needs only to know it is reached, and
     counting a whole policy costs a millisecond. Exact whenever it is below ``enough``."""
-    end = enough * 16  # a prefix that nearly always holds that many words (a cut word still counts once)
-    words = len(_WORD.findall(text, 0, end))
-    if words < enough and len(text) > end:
-        words = len(_WORD.findall(text))  # prefix words never outnumber the text's: the count is exact
-    return min(words, enough)
+    end = enough * 16  # a prefix that usually holds that many words (a word cut at its end counts once)
+    while True:
+        words = len(_WORD.findall(text, 0, end))  # never more than the whole text's count
+        if words >= enough or end >= len(text):
+            return min(words, enough)
+        end *= 4
 
 
 @lru_cache(maxsize=8)
