@@ -23,3 +23,9 @@ def test_lost_text_counts_both_texts_exactly():
     assert verdict.reason.startswith("lost-text: the extraction has 501 words where the previous version had 1004")
     assert check_text(words(502), previous) is None  # exactly half is kept: not lost
     assert re.match(r"lost-text: the extraction has 40 words", check_text(words(40), previous).reason)
+
+
+def test_words_after_a_long_wordless_start_are_all_counted():
+    start = "[](" + "/" * 6000 + ") "  # a link with no words, longer than the prefix first looked at
+    assert check_text(start + words(39), None).reason.startswith("too-short: only 39 words")
+    assert check_text(start + words(45), None) is None
