@@ -22,18 +22,21 @@ Similar-block search never compares all pairs of a large region: candidates come
 an inverted index of each block's rarest features (bounded work per block), skipped
 altogether past INDEX_MAX_BLOCKS unmatched blocks on both sides (a rewrite: exact moves
 are still found, near-identical ones are not); a giant paragraph's word diff is capped
-at WORD_DIFF_TOKENS.
+at WORD_DIFF_TOKENS. Unchanged blocks become :class:`Op` objects only where a hunk shows
+them: a long policy with scattered edits is mostly unchanged blocks.
 """
 
 from __future__ import annotations
 
 import bisect
 import difflib
+import gc
 import re
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import chain
-from typing import Iterable, Literal, Sequence
+from itertools import chain, count
+from typing import Iterable, Iterator, Literal, Sequence
 
 __all__ = [
     "NEW_SIDE",
@@ -66,6 +69,7 @@ CANDIDATES_PER_BLOCK = 2  # candidates scored exactly per old block
 INDEX_MAX_BLOCKS = 1_500  # more unmatched blocks than this on both sides: a rewrite
 JUNK_REPEATS = 32  # a block repeated more often than this may not start a match
 WORD_DIFF_TOKENS = 4_000  # beyond this (after trimming), a paragraph diff is one replace
+MATCH_PAIRS_CAP = 20_000  # equal token pairs past which difflib's matcher (less memory) runs
 
 _HEADING = re.compile(r"#{1,6} ")
 _BLOCK_START = re.compile(r"(?:#{1,6} |[-*+] |\d+[.)] |\|)")
@@ -223,76 +227,137 @@ def word_diff(old: str, new: str) -> list[tuple[WordTag, str]]:
     prefix, suffix = _trim_bounds(old, new)
     mid_a = _tokens(old[prefix:len(old) - suffix])
     mid_b = _tokens(new[prefix:len(new) - suffix])
-    raw: list[tuple[WordTag, list[str]]] = [("equal", [old[:prefix]])]
-    if len(mid_a) > WORD_DIFF_TOKENS or len(mid_b) > WORD_DIFF_TOKENS:
-        raw += [("delete", mid_a), ("insert", mid_b)]
-    else:
-        # Whitespace is junk: it may extend a match but never anchor one, so that
-        # "a b" → "a c" does not align on the lone space.
-        matcher = difflib.SequenceMatcher(str.isspace, mid_a, mid_b, autojunk=False)
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-            if tag == "equal":
-                raw.append(("equal", mid_a[i1:i2]))
-            else:
-                raw += [("delete", mid_a[i1:i2]), ("insert", mid_b[j1:j2])]
-    raw.append(("equal", [old[len(old) - suffix:]]))
-    return _merge_segments(_absorb_whitespace(raw))
-
-
-def _absorb_whitespace(raw: list[tuple[WordTag, list[str]]]) -> list[tuple[WordTag, list[str]]]:
-    """Fold a whitespace-only equal run between two changes into both sides, so
-    "[-a b-]{+c d+}" reads as one change rather than "[-a-]{+c+} [-b-]{+d+}"."""
-    out: list[tuple[WordTag, list[str]]] = []
-    for k, (tag, tokens) in enumerate(raw):
-        if (
-            tag == "equal"
-            and out
-            and out[-1][0] != "equal"
-            and "".join(tokens).isspace()
-            and any(t != "equal" and s for t, s in raw[k + 1:k + 3])
-        ):
-            out += [("delete", tokens), ("insert", tokens)]
-        else:
-            out.append((tag, tokens))
-    return out
-
-
-def _merge_segments(raw: list[tuple[WordTag, list[str]]]) -> list[tuple[WordTag, str]]:
-    """Join tokens, drop empty segments, merge adjacent equal runs, and order each
-    change as all its deletions then all its insertions."""
     segments: list[tuple[WordTag, str]] = []
-    pending: dict[WordTag, list[str]] = {"delete": [], "insert": []}
-
-    def add(tag: WordTag, text: str) -> None:
-        if not text:
-            return
-        if tag == "equal" and segments and segments[-1][0] == "equal":
-            text = segments.pop()[1] + text
-        segments.append((tag, text))
-
-    def flush() -> None:
-        deleted, inserted = "".join(pending["delete"]), "".join(pending["insert"])
-        pending["delete"], pending["insert"] = [], []
-        # Whitespace both sides start or end with is unchanged: "[-a -]{+b +}" → "[-a-]{+b+} ".
-        lead = trail = ""
-        if deleted and inserted:
-            lead = _common_space(deleted, inserted)
-            deleted, inserted = deleted[len(lead):], inserted[len(lead):]
-            trail = _common_space(deleted[::-1], inserted[::-1])[::-1]
-            deleted, inserted = deleted[:len(deleted) - len(trail)], inserted[:len(inserted) - len(trail)]
-        add("equal", lead)
-        add("delete", deleted)
-        add("insert", inserted)
-        add("equal", trail)
-
-    for tag, tokens in raw:
-        if tag == "equal":
-            flush()
-            add("equal", "".join(tokens))
-        else:
-            pending[tag].extend(tokens)
-    flush()
+    _add_equal(segments, old[:prefix])
+    i = j = 0
+    for match_i, match_j, size in _word_matches(mid_a, mid_b):
+        if match_i > i or match_j > j:
+            _add_change(segments, "".join(mid_a[i:match_i]), "".join(mid_b[j:match_j]))
+        i, j = match_i + size, match_j + size
+        if size:
+            _add_equal(segments, "".join(mid_a[match_i:i]))
+    _add_equal(segments, old[len(old) - suffix:])
     return segments
+
+
+def _word_matches(a: list[str], b: list[str]) -> list[tuple[int, int, int]]:
+    """Matching blocks of two token lists, ending with ``(len(a), len(b), 0)``. A
+    whitespace-only match between two changes is dropped, so "[-a b-]{+c d+}" reads as
+    one change rather than "[-a-]{+c+} [-b-]{+d+}"."""
+    if len(a) > WORD_DIFF_TOKENS or len(b) > WORD_DIFF_TOKENS:
+        return [(len(a), len(b), 0)]
+    blocks = _token_matches(a, b)
+    kept = []
+    end_a = end_b = 0
+    for (i, j, size), (next_i, next_j, _) in zip(blocks, blocks[1:]):
+        changed_before = i > end_a or j > end_b
+        end_a, end_b = i + size, j + size
+        changed_after = next_i > end_a or next_j > end_b
+        if not (changed_before and changed_after and "".join(a[i:end_a]).isspace()):
+            kept.append((i, j, size))
+    kept.append(blocks[-1])
+    return kept
+
+
+def _token_matches(a: list[str], b: list[str]) -> list[tuple[int, int, int]]:
+    """``difflib.SequenceMatcher(str.isspace, a, b, autojunk=False).get_matching_blocks()``,
+    as plain tuples, computed the same way but faster for the short token lists of a
+    sentence edit, where building the matcher and its per-row dicts is most of the cost.
+
+    Whitespace is junk: it may extend a match but never anchor one, so that "a b" →
+    "a c" does not align on the lone space. The matcher's longest match in a range is
+    the longest of the non-junk diagonal runs clipped to that range (ties: the one
+    starting first in a, then in b), extended by equal junk on both sides; the runs are
+    found once, then each sub-range only scans the runs that reach into it."""
+    common = {token for token in set(a).intersection(b) if not token.isspace()}
+    b2j: dict[str, list[int]] = defaultdict(list)
+    for j in [j for j, token in enumerate(b) if token in common]:
+        b2j[b[j]].append(j)
+    in_a = [i for i, token in enumerate(a) if token in common]
+    if sum(len(b2j[a[i]]) for i in in_a) > MATCH_PAIRS_CAP:
+        matcher = difflib.SequenceMatcher(str.isspace, a, b, autojunk=False)
+        return [tuple(block) for block in matcher.get_matching_blocks()]  # type: ignore[misc]
+    runs: list[list[int]] = []  # maximal non-junk diagonal runs [i, j, size], by start
+    previous: dict[int, list[int]] = {}  # the run ending at each b position in row i - 1
+    for i in in_a:
+        if previous and a[i - 1] not in common:
+            previous = {}
+        current = {}
+        for j in b2j[a[i]]:
+            run = previous.get(j - 1)
+            if run is None:
+                run = [i, j, 0]
+                runs.append(run)
+            run[2] += 1
+            current[j] = run
+        previous = current
+
+    found: list[tuple[int, int, int]] = []
+    pending = [(0, len(a), 0, len(b), runs)]  # ranges to search, with the runs crossing them
+    while pending:
+        alo, ahi, blo, bhi, candidates = pending.pop()
+        inside = []  # the candidates clipped to this range
+        best_i, best_j, best_size = alo, blo, 0
+        for i, j, size in candidates:
+            if i < alo or j < blo:
+                cut = alo - i if alo - i > blo - j else blo - j
+                i, j, size = i + cut, j + cut, size - cut
+            if i + size > ahi or j + size > bhi:
+                size = min(size, ahi - i, bhi - j)
+            if size > 0:
+                inside.append((i, j, size))
+                if size > best_size or size == best_size and (i, j) < (best_i, best_j):
+                    best_i, best_j, best_size = i, j, size
+        while best_i > alo and best_j > blo and a[best_i - 1] == b[best_j - 1] and b[best_j - 1].isspace():
+            best_i, best_j, best_size = best_i - 1, best_j - 1, best_size + 1
+        end_i, end_j = best_i + best_size, best_j + best_size
+        while end_i < ahi and end_j < bhi and a[end_i] == b[end_j] and b[end_j].isspace():
+            end_i, end_j, best_size = end_i + 1, end_j + 1, best_size + 1
+        if best_size:
+            found.append((best_i, best_j, best_size))
+            if alo < best_i and blo < best_j:
+                pending.append((alo, best_i, blo, best_j, [r for r in inside if r[0] < best_i and r[1] < best_j]))
+            if end_i < ahi and end_j < bhi:
+                after = [r for r in inside if r[0] + r[2] > end_i and r[1] + r[2] > end_j]
+                pending.append((end_i, ahi, end_j, bhi, after))
+    found.sort()
+    return _merge_adjacent(found) + [(len(a), len(b), 0)]
+
+
+def _merge_adjacent(blocks: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Sorted matching blocks with each pair that touches on both sides joined."""
+    merged: list[tuple[int, int, int]] = []
+    for i, j, size in blocks:
+        if merged and merged[-1][0] + merged[-1][2] == i and merged[-1][1] + merged[-1][2] == j:
+            i, j, size = merged[-1][0], merged[-1][1], merged.pop()[2] + size
+        merged.append((i, j, size))
+    return merged
+
+
+def _add_equal(segments: list[tuple[WordTag, str]], text: str) -> None:
+    """Append unchanged text, merged into an unchanged segment before it."""
+    if not text:
+        return
+    if segments and segments[-1][0] == "equal":
+        text = segments.pop()[1] + text
+    segments.append(("equal", text))
+
+
+def _add_change(segments: list[tuple[WordTag, str]], deleted: str, inserted: str) -> None:
+    """Append one change as its deletion then its insertion; whitespace both sides start
+    or end with is unchanged: "[-a -]{+b +}" → "[-a-]{+b+} "."""
+    lead = trail = ""
+    if deleted and inserted:
+        lead = _common_space(deleted, inserted)
+        deleted, inserted = deleted[len(lead):], inserted[len(lead):]
+        trail = _common_space(deleted[::-1], inserted[::-1])[::-1]
+        deleted, inserted = deleted[:len(deleted) - len(trail)], inserted[:len(inserted) - len(trail)]
+    _add_equal(segments, lead)
+    if deleted:
+        segments.append(("delete", deleted))
+    if inserted:
+        segments.append(("insert", inserted))
+    _add_equal(segments, trail)
 
 
 def _common_space(a: str, b: str) -> str:
@@ -338,9 +403,7 @@ def _indexed_pairs(
 ) -> Iterable[tuple[int, int]]:
     """Candidate (old, new) index pairs: each old block's best few new blocks by shared
     rare features. Bounded work per block, so a full rewrite stays linear-ish."""
-    df: Counter[Feature] = Counter()
-    for j in news:
-        df.update(features(new[j]).keys())  # keys: a mapping would add its values
+    df = Counter(chain.from_iterable(features(new[j]) for j in news))  # a dict iterates its keys
     index: dict[Feature, list[int]] = defaultdict(list)
     for j in news:
         for feature in _signature(features(new[j]), df):
@@ -365,13 +428,16 @@ def _identical_pairs(olds: Sequence[int], news: Sequence[int], old: list[str], n
 
 def _signature(feats: dict[Feature, None], df: Counter[Feature]) -> list[Feature]:
     # Stable sort: ties stay in text order, so the same texts give the same diff.
-    return sorted([f for f in feats if f in df], key=df.__getitem__)[:SIGNATURE_SIZE]
+    return sorted(filter(df.__contains__, feats), key=df.__getitem__)[:SIGNATURE_SIZE]
 
 
 def _monotone(pairs: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
     """Longest chain of pairs increasing on both sides (patience LIS, O(k log k)):
     inside one region, edits keep their order; crossings are left to move detection."""
     pairs = sorted(pairs)
+    js = [j for _, j, _ in pairs]
+    if all(map(int.__lt__, js, js[1:])):  # already in order, as most anchors are
+        return pairs
     tails: list[int] = []  # new index at the end of the best chain of each length
     tail_at: list[int] = []  # position in pairs of that end
     back: list[int] = []
@@ -404,40 +470,48 @@ def _align(old: list[str], new: list[str]) -> list[tuple[str, int, int, int, int
     long policy must still align) but blocks repeated more than JUNK_REPEATS times may
     not start a match, which bounds the matcher's inner loop.
     """
-    ids: dict[str, int] = {}
-    a = [ids.setdefault(block, len(ids)) for block in old]
-    b = [ids.setdefault(block, len(ids)) for block in new]
+    ids = dict(zip(dict.fromkeys(chain(old, new)), count()))  # each distinct block's number
+    a, b = list(map(ids.__getitem__, old)), list(map(ids.__getitem__, new))
     count_a, count_b = Counter(a), Counter(b)
-    where_b = {x: j for j, x in enumerate(b)}
+    where_b = dict(zip(b, count()))
     unique = [(i, where_b[x], 1.0) for i, x in enumerate(a) if count_a[x] == 1 and count_b[x] == 1]
     popular = {x for x, n in count_b.items() if n > JUNK_REPEATS}
     isjunk = popular.__contains__ if popular else None
 
-    matches: list[tuple[int, int]] = []
-    i0 = j0 = 0
+    runs: list[tuple[int, int, int]] = []  # matching (i, j, size), in order
+    run_i = run_j = run_size = 0  # consecutive anchors, gathered into one run
+    i0 = j0 = 0  # just past the last anchor
     for i1, j1, _ in _monotone(unique) + [(len(a), len(b), 0.0)]:
-        if i1 > i0 and j1 > j0:
-            matcher = difflib.SequenceMatcher(isjunk, a[i0:i1], b[j0:j1], autojunk=False)
-            matches += [
-                (i0 + m.a + k, j0 + m.b + k) for m in matcher.get_matching_blocks() for k in range(m.size)
-            ]
-        matches.append((i1, j1))
+        if i1 > i0 or j1 > j0:
+            if run_size:
+                runs.append((run_i, run_j, run_size))
+            # Most gaps are an edited block or two with nothing in common: no matcher needed.
+            if i1 > i0 and j1 > j0 and not set(a[i0:i1]).isdisjoint(b[j0:j1]):
+                matcher = difflib.SequenceMatcher(isjunk, a[i0:i1], b[j0:j1], autojunk=False)
+                runs += [(i0 + i, j0 + j, size) for i, j, size in matcher.get_matching_blocks()[:-1]]
+            run_i, run_j, run_size = i1, j1, 0
+        run_size += 1
         i0, j0 = i1 + 1, j1 + 1
+    if run_size > 1:  # the sentinel closed a run of anchors running to the end
+        runs.append((run_i, run_j, run_size - 1))
+    runs.append((len(a), len(b), 0))  # the sentinel, as get_matching_blocks ends
+    return _opcodes(runs)
 
+
+def _opcodes(runs: list[tuple[int, int, int]]) -> list[tuple[str, int, int, int, int]]:
+    """Opcodes from matching runs in order, adjacent runs merged into one ``equal``."""
     opcodes: list[tuple[str, int, int, int, int]] = []
     i = j = 0
-    for mi, mj in matches:  # ends with the (len(a), len(b)) sentinel
-        if mi > i or mj > j:
-            tag = "replace" if mi > i and mj > j else "delete" if mi > i else "insert"
-            opcodes.append((tag, i, mi, j, mj))
-        if mi == len(a):
-            break
-        last = opcodes[-1] if opcodes else None
-        if last and last[0] == "equal" and last[2] == mi and last[4] == mj:
-            opcodes[-1] = ("equal", last[1], mi + 1, last[3], mj + 1)
-        else:
-            opcodes.append(("equal", mi, mi + 1, mj, mj + 1))
-        i, j = mi + 1, mj + 1
+    for ri, rj, size in runs:
+        if ri > i or rj > j:
+            tag = "replace" if ri > i and rj > j else "delete" if ri > i else "insert"
+            opcodes.append((tag, i, ri, j, rj))
+        elif opcodes and size:  # touches the previous equal run: extend it
+            tag, i1, _, j1, _ = opcodes.pop()
+            ri, rj, size = i1, j1, size + ri - i1
+        if size:
+            opcodes.append(("equal", ri, ri + size, rj, rj + size))
+        i, j = ri + size, rj + size
     return opcodes
 
 
@@ -505,7 +579,13 @@ def _match_blocks(
     return paired, moved
 
 
-def _build_ops(old: list[str], new: list[str]) -> list[Op]:
+# An unchanged block as its (old index, new index). Most blocks of a long policy are;
+# only the few shown as context around a change become an Op (see _hunks).
+_Same = tuple[int, int]
+
+
+def _build_ops(old: list[str], new: list[str]) -> list[Op | _Same]:
+    """Every block in diff order: an Op for each change, a _Same for each unchanged block."""
     opcodes = _align(old, new)
     paired, moved = _match_blocks(old, new, opcodes)
     # Number moves in new-text order so labels read top to bottom in the new version.
@@ -524,15 +604,15 @@ def _build_ops(old: list[str], new: list[str]) -> list[Op]:
             return Op("move-to", old[i], new[j], i, j, words, move_ids[i])
         return Op("insert", new_block=new[j], new_index=j)
 
-    def pair_op(i: int, j: int) -> Op:
+    def pair_op(i: int, j: int) -> Op | _Same:
         if old[i] == new[j]:
-            return Op("equal", old[i], new[j], i, j)
+            return i, j
         return Op("replace", old[i], new[j], i, j, tuple(word_diff(old[i], new[j])))
 
-    ops: list[Op] = []
+    ops: list[Op | _Same] = []
     for tag, i1, i2, j1, j2 in opcodes:
         if tag == "equal":
-            ops += [pair_op(i, j1 + i - i1) for i in range(i1, i2)]
+            ops += zip(range(i1, i2), range(j1, j2))
             continue
         i, j = i1, j1
         anchors = sorted((p, paired[p]) for p in range(i1, i2) if p in paired)
@@ -552,7 +632,7 @@ class _Sections:
     """Nearest preceding ``#`` heading of any block of a text, by binary search."""
 
     def __init__(self, blocks: list[str]) -> None:
-        found = [(k, heading_text(b)) for k, b in enumerate(blocks) if b.startswith("#")]
+        found = [(k, heading_text(b)) for k, b in enumerate(blocks) if b[0] == "#"]  # blocks are never empty
         self._positions = [k for k, title in found if title is not None]
         self._titles = [title for _, title in found if title is not None]
 
@@ -568,12 +648,22 @@ def _hunk_heading(op: Op, old: _Sections, new: _Sections) -> str | None:
     return old.before(op.old_index)  # type: ignore[arg-type]
 
 
-def _hunks(ops: list[Op], context: int | None, old: _Sections, new: _Sections) -> tuple[list[Hunk], int]:
-    changes = [k for k, op in enumerate(ops) if op.kind != "equal"]
+def _hunks(
+    ops: list[Op | _Same], context: int | None, old: list[str], new: list[str]
+) -> tuple[list[Hunk], int]:
+    changes = [k for k, op in enumerate(ops) if isinstance(op, Op)]
     if not changes:
         return [], len(ops)
+    old_sections, new_sections = _Sections(old), _Sections(new)
+
+    def hunk(start: int, end: int, first_change: int, skipped_before: int) -> Hunk:
+        shown = tuple(
+            op if isinstance(op, Op) else Op("equal", old[op[0]], new[op[1]], op[0], op[1]) for op in ops[start:end]
+        )
+        return Hunk(_hunk_heading(ops[first_change], old_sections, new_sections), shown, skipped_before)
+
     if context is None:
-        return [Hunk(_hunk_heading(ops[changes[0]], old, new), tuple(ops))], 0
+        return [hunk(0, len(ops), changes[0], 0)], 0
     spans: list[list[int]] = []  # [start, end, first change] op ranges, merged when contexts touch
     for k in changes:
         start, end = max(0, k - context), min(len(ops), k + context + 1)
@@ -584,26 +674,25 @@ def _hunks(ops: list[Op], context: int | None, old: _Sections, new: _Sections) -
     hunks = []
     previous_end = 0
     for start, end, first_change in spans:
-        heading = _hunk_heading(ops[first_change], old, new)
-        hunks.append(Hunk(heading, tuple(ops[start:end]), start - previous_end))
+        hunks.append(hunk(start, end, first_change, start - previous_end))
         previous_end = end
     return hunks, len(ops) - previous_end
 
 
-def _stats(ops: list[Op]) -> Stats:
+def _stats(changes: list[Op]) -> Stats:
     def words(texts: Iterable[str | None]) -> int:
         return len(_words("\n".join(text or "" for text in texts)))
 
-    kinds = Counter(op.kind for op in ops)
-    segments = [segment for op in ops for segment in op.words]
+    kinds = Counter(op.kind for op in changes)
+    segments = [segment for op in changes for segment in op.words]
     return Stats(
         paragraphs_added=kinds["insert"],
         paragraphs_removed=kinds["delete"],
         paragraphs_changed=kinds["replace"],
         paragraphs_moved=kinds["move-to"],
-        words_added=words(op.new_block for op in ops if op.kind == "insert")
+        words_added=words(op.new_block for op in changes if op.kind == "insert")
         + words(text for tag, text in segments if tag == "insert"),
-        words_removed=words(op.old_block for op in ops if op.kind == "delete")
+        words_removed=words(op.old_block for op in changes if op.kind == "delete")
         + words(text for tag, text in segments if tag == "delete"),
     )
 
@@ -611,7 +700,24 @@ def _stats(ops: list[Op]) -> Stats:
 def diff_texts(old: str, new: str, context: int | None = 1) -> Diff:
     """Diff two normalized texts; ``context`` unchanged blocks are kept around each
     change (``None``: keep every block, one hunk)."""
-    old_blocks, new_blocks = split_blocks(old), split_blocks(new)
-    ops = _build_ops(old_blocks, new_blocks)
-    hunks, skipped_after = _hunks(ops, context, _Sections(old_blocks), _Sections(new_blocks))
-    return Diff(tuple(hunks), _stats(ops), skipped_after, len(old_blocks), len(new_blocks))
+    with _no_cyclic_gc():
+        old_blocks, new_blocks = split_blocks(old), split_blocks(new)
+        ops = _build_ops(old_blocks, new_blocks)
+        hunks, skipped_after = _hunks(ops, context, old_blocks, new_blocks)
+        stats = _stats([op for op in ops if isinstance(op, Op)])
+    return Diff(tuple(hunks), stats, skipped_after, len(old_blocks), len(new_blocks))
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: a diff allocates hundreds of thousands of
+    small tuples, lists and strings, none of them in a cycle, and each allocation burst
+    would start a collection that traverses them all again (5% of a long diff)."""
+    if not gc.isenabled():  # paused by the caller, or by another thread's diff
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()

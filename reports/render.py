@@ -16,8 +16,8 @@ Templates of the diff (``{% include %}`` them with ``diff``, a :class:`Diff`, in
   int, ``full_report_url``: str); give it ``diff`` from :func:`truncate_for_email`;
 - ``email_diff_document.html``: a whole email around ``diff_email.html`` (``title``);
 - ``diff_fragment.html``: what the two ``render_html_*`` functions return;
-- ``diff_macros.html``: ``hunks(diff, layout, attrs)``, the one loop over hunks and ops
-  that all diff partials share, and ``web``, the class attributes of the web partials.
+- ``diff_macros.html``: ``hunks(diff, layout, a)``, the one loop over hunks and ops that
+  all diff partials share (web classes, or the email's inline styles ``a``).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from reports.diff import NEW_SIDE, Diff, Hunk, Op, WordTag
 __all__ = [
     "EMAIL_MAX_BYTES",
     "diff_pieces",
+    "diff_sections",
     "env",
     "render_email_html",
     "render_html_inline",
@@ -84,7 +85,37 @@ def diff_pieces(op: Op, side: str) -> list[Piece]:
     return [("label", f"Moved from old ¶{op.old_index + 1}"), ("text", " "), *body]  # type: ignore[operator]
 
 
-env.globals["diff_pieces"] = diff_pieces
+def _skipped(count: int) -> str:
+    """The label of ``count`` collapsed unchanged blocks ("" for none)."""
+    return f"… {count} unchanged paragraph{'' if count == 1 else 's'} …" if count else ""
+
+
+def _section(hunk: Hunk) -> str:
+    return f"§ {hunk.heading or '(before the first heading)'}"
+
+
+Row = tuple[str, tuple[list[Piece], ...]]  # (op kind, pieces of each side)
+
+
+def diff_sections(diff: Diff, sides: tuple[str, ...]) -> list[tuple[str, str | None, list[Row]]]:
+    """What a diff partial shows, as plain text for templates to escape: for each hunk,
+    the label of the unchanged blocks collapsed before it ("" when none), its section
+    label and its rows (op kind, :func:`diff_pieces` of each side); then the label of
+    the unchanged blocks after the last hunk, with no section. One call per diff: Jinja
+    function calls are what costs in a diff of thousands of blocks; loops are cheap."""
+    sections: list[tuple[str, str | None, list[Row]]] = [
+        (
+            _skipped(hunk.skipped_before),
+            _section(hunk),
+            [(op.kind, tuple([diff_pieces(op, side) for side in sides])) for op in hunk.ops],
+        )
+        for hunk in diff.hunks
+    ]
+    sections.append((_skipped(diff.skipped_after), None, []))
+    return sections
+
+
+env.globals["diff_sections"] = diff_sections
 
 
 def render_template(name: str, **context: object) -> str:
@@ -105,10 +136,6 @@ def render_html_side_by_side(diff: Diff, *, style: bool = True) -> str:
 
 _TEXT_MARKS = {"equal": " ", "insert": "+", "delete": "-", "replace": "~", "move-from": "<", "move-to": ">"}
 _WORD_MARKS = {"equal": ("", ""), "delete": ("[-", "-]"), "insert": ("{+", "+}")}
-
-
-def _skipped(count: int) -> str:
-    return f"… {count} unchanged paragraph{'' if count == 1 else 's'} …"
 
 
 def _text_body(op: Op) -> str:
@@ -133,7 +160,7 @@ def render_text(diff: Diff) -> str:
     for hunk in diff.hunks:
         if hunk.skipped_before:
             lines.append(_skipped(hunk.skipped_before))
-        lines.append(f"@@ § {hunk.heading or '(before the first heading)'} @@")
+        lines.append(f"@@ {_section(hunk)} @@")
         for op in hunk.ops:
             mark = _TEXT_MARKS[op.kind]
             # Blocks may span lines (list item continuations): keep the mark column.

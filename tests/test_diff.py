@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import reports.diff
 from reports.diff import NEW_SIDE, OLD_SIDE, Diff, diff_texts, split_blocks, word_diff
 
 BASE = """# Introduction
@@ -217,6 +220,21 @@ def test_word_diff_reconstructs(old: str, new: str) -> None:
     words = word_diff(old, new)
     assert "".join(s for t, s in words if t != "insert") == old
     assert "".join(s for t, s in words if t != "delete") == new
+
+
+tokens = st.lists(st.sampled_from(["a", "b", "c", ".", " ", "  ", "\n"]), max_size=40)
+
+
+@settings(max_examples=500, deadline=None)
+@given(tokens, tokens)
+def test_token_matcher_is_difflibs(a: list[str], b: list[str]) -> None:
+    # word_diff's own matcher must find exactly the blocks difflib's would, its fallback too.
+    matcher = difflib.SequenceMatcher(str.isspace, a, b, autojunk=False)
+    expected = [tuple(block) for block in matcher.get_matching_blocks()]
+    assert reports.diff._token_matches(a, b) == expected
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(reports.diff, "MATCH_PAIRS_CAP", 0)
+        assert reports.diff._token_matches(a, b) == expected
 
 
 def test_giant_paragraph_edit_is_word_level_and_giant_rewrite_is_capped() -> None:
