@@ -72,11 +72,11 @@ class Recorded:
 
 def sync_policies(db: sqlite_utils.Database, policies: list) -> None:
     """Record each configured policy and the declaration in force (config.Policy objects)."""
+    stored = {row[0]: tuple(row[1:]) for row in db.execute("SELECT id, name, url, declaration FROM policies")}
     with db.conn:
         for policy in policies:
             declaration = json.dumps(policy.declaration, sort_keys=True, default=str)
-            row = db.execute("SELECT name, url, declaration FROM policies WHERE id = ?", [policy.id]).fetchone()
-            if row != (policy.name, policy.url, declaration):
+            if stored.get(policy.id) != (policy.name, policy.url, declaration):
                 db.execute(
                     "INSERT INTO policies (id, name, url, declaration, updated_at) VALUES (?, ?, ?, ?, ?)"
                     " ON CONFLICT(id) DO UPDATE SET name = excluded.name, url = excluded.url,"
