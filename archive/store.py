@@ -125,9 +125,10 @@ def record_fetch(db: sqlite_utils.Database, fetch: Fetch) -> Recorded:
     """
     if fetch.outcome not in OUTCOMES:
         raise ValueError(f"unknown outcome {fetch.outcome!r}")
+    snapshot = _prepare_snapshot(db, fetch.body) if fetch.body is not None else None
     with db.conn:
         db.execute("BEGIN IMMEDIATE")  # one writer; the whole fetch commits or nothing does
-        snapshot_id = _store_snapshot(db, fetch) if fetch.body is not None else None
+        snapshot_id = _store_snapshot(db, fetch, snapshot) if snapshot else None
         current = current_version(db, fetch.policy, text=False)
         outcome, version_id, change_id = fetch.outcome, None, None
         if fetch.text is not None:
@@ -171,13 +172,29 @@ def confirm_rules(db: sqlite_utils.Database, version_id: int, extractor_version:
         db.execute("UPDATE versions SET extractor_version = ? WHERE id = ?", [extractor_version, version_id])
 
 
-def _store_snapshot(db: sqlite_utils.Database, fetch: Fetch) -> int:
-    digest = hashlib.sha256(fetch.body).hexdigest()
-    row = db.execute("SELECT id FROM snapshots WHERE sha256 = ?", [digest]).fetchone()
+@dataclass(frozen=True)
+class _Snapshot:
+    """A body made ready before the write lock: its digest, and its compressed bytes when it is new."""
+
+    digest: str
+    packed: bytes | None
+
+
+def _prepare_snapshot(db: sqlite_utils.Database, body: bytes) -> _Snapshot:
+    # Compressing takes as long as the rest of the write: outside the transaction, another process
+    # recording (a shard of a large crawl) waits less for the lock.
+    digest = hashlib.sha256(body).hexdigest()
+    known = db.execute("SELECT 1 FROM snapshots WHERE sha256 = ?", [digest]).fetchone()
+    return _Snapshot(digest, None if known else zlib.compress(body, SNAPSHOT_LEVEL))
+
+
+def _store_snapshot(db: sqlite_utils.Database, fetch: Fetch, snapshot: _Snapshot) -> int:
+    row = db.execute("SELECT id FROM snapshots WHERE sha256 = ?", [snapshot.digest]).fetchone()
     if row:
         return row[0]
     headers: dict[str, Any] = {k.lower(): v for k, v in sorted(fetch.headers.items())}
+    packed = snapshot.packed if snapshot.packed is not None else zlib.compress(fetch.body, SNAPSHOT_LEVEL)
     return db.execute(
         "INSERT INTO snapshots (sha256, content_type, headers, size, compression, body) VALUES (?, ?, ?, ?, ?, ?)",
-        [digest, headers.get("content-type"), json.dumps(headers, sort_keys=True), len(fetch.body), "zlib",
-         zlib.compress(fetch.body, SNAPSHOT_LEVEL)]).lastrowid
+        [snapshot.digest, headers.get("content-type"), json.dumps(headers, sort_keys=True), len(fetch.body),
+         "zlib", packed]).lastrowid
