@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import http.client
 import logging
+import math
+import multiprocessing
 import queue
 import random
 import re
@@ -26,7 +28,7 @@ import ssl
 import threading
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Mapping
 from urllib.parse import urlsplit
@@ -38,6 +40,7 @@ from archive.db import ArchiveError, open_db
 from archive.store import now_iso
 from crawler.backoff import retry_after_seconds, retry_delay
 from crawler.failures import describe_failure
+from crawler.orphans import die_with_parent
 from crawler.record import Page, record_page, validators
 
 __all__ = ["Handoff", "Options", "fetch_direct"]
@@ -104,23 +107,64 @@ class _Answer:
     body: bytes
 
 
-def fetch_direct(policies: list, db_path: str, options: Options) -> tuple[list[Handoff], float]:
+def fetch_direct(policies: list, db_path: str, options: Options, *, processes: int = 1) -> tuple[list[Handoff], float]:
     """Fetch ``policies`` and record what can be settled here.
 
     Returns what is left for the spider, and the monotonic time before which the spider must not
     start (the politeness delay since this path last asked those sites). Raises nothing for a site's
     failure; an archive that cannot be written stops the crawl with one logged line, and nothing is
     left for the spider then.
+
+    With ``processes`` > 1, forked copies of this process share the work (a new page is milliseconds of
+    Python: one core is the limit). Sites are taken in turn from one shared counter by whichever process
+    has a thread free, so the processes finish together however the work falls, and a site is only ever
+    asked by one of them.
     """
-    sites: dict[tuple[str, str], list] = {}
+    grouped: dict[tuple[str, str], list] = {}
     for policy in policies:
         parts = urlsplit(policy.url)
-        sites.setdefault((parts.scheme.lower(), parts.netloc.lower()), []).append(policy)
+        grouped.setdefault((parts.scheme.lower(), parts.netloc.lower()), []).append(policy)
+    sites = list(grouped.items())
     db = open_db(db_path)
     try:
         conditional = {policy.id: validators(db, policy) for policy in policies}
+    finally:
+        db.close()
+    # fork, not spawn: no thread runs and no archive is open here, and a forked copy starts at once
+    # with this process's imports (a spawned one spent 0.6 s starting Python).
+    context = multiprocessing.get_context("fork")
+    taken = context.Value("q", 0)  # the index of the next site to take
+    # CONCURRENT_REQUESTS holds for the crawl, not for each process (and a process that started all its
+    # threads at once would take more sites than its share before the others began).
+    options = replace(options, concurrency=max(1, math.ceil(options.concurrency / processes)))
+    others = []
+    for _ in range(processes - 1):
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(target=_child, args=(sites, taken, db_path, options, conditional, send), daemon=True)
+        child.start()
+        send.close()  # the child's end: recv() below ends with EOFError if the child dies without an answer
+        others.append((child, receive))
+    results = [_crawl(sites, taken, db_path, options, conditional)]
+    for child, receive in others:
+        try:
+            results.append(receive.recv())
+        except EOFError:
+            logger.error("a crawl process ended with exit code %s before it finished; the sites it had taken "
+                         "may lack a fetch this run (the next run fetches them)", child.exitcode)
+        child.join()
+    return [h for handoffs, _ in results for h in handoffs], max(ready_at for _, ready_at in results)
+
+
+def _child(sites: list, taken, db_path: str, options: Options, conditional: dict, send) -> None:
+    die_with_parent()  # the writer lock dies with the parent: an orphaned copy would be a second writer
+    send.send(_crawl(sites, taken, db_path, options, conditional))
+
+
+def _crawl(sites: list, taken, db_path: str, options: Options, conditional: dict) -> tuple[list[Handoff], float]:
+    db = open_db(db_path)
+    try:
         crawl = _Crawl(db, options, conditional)
-        crawl.run(sites)
+        crawl.run(sites, taken)
     finally:
         db.close()
     return crawl.handoffs, crawl.ready_at
@@ -142,23 +186,26 @@ class _Crawl:
         self.handoffs: list[Handoff] = []
         self.ready_at = 0.0
 
-    def run(self, sites: dict[tuple[str, str], list]) -> None:
-        pending = sum(len(p) for p in sites.values())
-        work: queue.SimpleQueue = queue.SimpleQueue()
-        for site in sites.items():
-            work.put(site)
+    def run(self, sites: list, taken) -> None:
+        threads = min(self.options.concurrency, len(sites))
         # Daemon threads: Ctrl-C or an archive error ends the run at once, not after the requests in flight.
-        for _ in range(min(self.options.concurrency, len(sites))):
-            threading.Thread(target=self._sites, args=(work,), name="direct", daemon=True).start()
+        for _ in range(threads):
+            threading.Thread(target=self._sites, args=(sites, taken), name="direct", daemon=True).start()
+        pending = 0  # policies of the sites taken here, not yet recorded or handed off
         try:
-            while pending:
+            while threads or pending:
                 kind, item = self.results.get()
-                pending -= 1
-                if kind == "handoff":
+                if kind == "site":
+                    pending += item
+                elif kind == "done":
+                    threads -= 1
+                elif kind == "handoff":
+                    pending -= 1
                     handoff, ready_at = item
                     self.handoffs.append(handoff)
                     self.ready_at = max(self.ready_at, ready_at)
                 else:
+                    pending -= 1
                     self._record(item)
         except ArchiveError as exc:
             logger.error(str(exc))  # one line; other sites would fail alike, so stop
@@ -176,13 +223,19 @@ class _Crawl:
 
     # -- fetching, in the site threads -----------------------------------------------------------
 
-    def _sites(self, work: queue.SimpleQueue) -> None:
-        while not self.stop.is_set():
-            try:
-                (scheme, netloc), policies = work.get_nowait()
-            except queue.Empty:
-                return
-            self._site(scheme, netloc, policies)
+    def _sites(self, sites: list, taken) -> None:
+        try:
+            while not self.stop.is_set():
+                with taken.get_lock():
+                    index = taken.value
+                    taken.value += 1
+                if index >= len(sites):
+                    return
+                (scheme, netloc), policies = sites[index]
+                self.results.put(("site", len(policies)))  # before any of its pages: counted first
+                self._site(scheme, netloc, policies)
+        finally:
+            self.results.put(("done", None))
 
     def _site(self, scheme: str, netloc: str, policies: list) -> None:
         site = _Site(scheme, netloc, self.options)
@@ -194,7 +247,7 @@ class _Crawl:
             robots = False
         try:
             for policy in policies:
-                if robots is False or (robots is not None and not robots.can_fetch(policy.url, site.user_agent)):
+                if not _allowed(robots, policy.url, site.user_agent):
                     self._hand_off(Handoff(policy), site)  # the spider records the refusal in its words
                     continue
                 self.backlog.acquire()  # room for one more page awaiting the archive
@@ -246,6 +299,16 @@ class _Crawl:
     def _hand_off(self, handoff: Handoff, site: "_Site") -> bool:
         # With the moment the spider may ask this site again: its delay after our last request.
         self.results.put(("handoff", (handoff, site.last + self.options.delay)))
+        return False
+
+
+def _allowed(robots: Protego | bool | None, url: str, user_agent: str) -> bool:
+    """None: no rules (none could be read); False: the spider decides (a redirect, an error)."""
+    if robots is None or robots is False:
+        return robots is None
+    try:
+        return robots.can_fetch(url, user_agent)
+    except Exception:  # noqa: BLE001 (rules the parser chokes on: the spider decides)
         return False
 
 

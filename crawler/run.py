@@ -2,16 +2,16 @@
 
 The direct path (crawler/direct.py) settles the plain fetches, nearly all of a cron run. The spider
 takes the rest (redirects, retries, refusals). Either runs in this process or, for many policies,
-sharded by host over one process per core (forked for the direct path, spawned for Scrapy, whose
-reactor cannot be forked): recording a new page (extraction, compression, checks) is milliseconds of
-Python, and Scrapy runs one reactor on one core, so one core is the limit of a large crawl. Each shard gets whole sites, so per-site politeness (one request at a time, the delay) holds
-exactly as in one process, and each records its own fetches (SQLite serialises the short write
-transactions; ``record_fetch`` is one transaction per fetch).
+over one process per core (the direct path forks, sharing out sites as processes come free; Scrapy's
+shards are spawned, a reactor cannot be forked, and split by host): recording a new page (extraction,
+compression, checks) is milliseconds of Python, and Scrapy runs one reactor on one core, so one core
+is the limit of a large crawl. Each process takes whole sites, so per-site politeness (one request at
+a time, the delay) holds exactly as in one process, and each records its own fetches (SQLite
+serialises the short write transactions; ``record_fetch`` is one transaction per fetch).
 """
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
 import time
@@ -25,8 +25,6 @@ from crawler.direct import Options, fetch_direct
 from crawler.orphans import die_with_parent
 
 __all__ = ["crawl", "shard_by_host"]
-
-logger = logging.getLogger(__name__)
 
 SHARD_MIN = 200  # below this many policies a second Scrapy process costs more (~1 s to start) than it saves
 
@@ -66,35 +64,11 @@ def crawl(policies: list, db_path: str, config_path: str, overrides: dict[str, A
 
 def _direct(policies: list, db_path: str, settings: dict[str, Any]) -> tuple[list, float]:
     # A policy with no version yet costs a parse; a known one nearly always a 304 or a hash of the raw
-    # bytes (0.3 ms), less than a second process costs (its share of SQLite's write lock, at least):
-    # shard for new ones.
+    # bytes (0.3 ms), less than a second process costs (its share of SQLite's write lock): share the
+    # work for new ones.
     new = len(policies) - _versioned(db_path, policies)
-    shards = shard_by_host(policies, os.cpu_count() or 1) if new >= SHARD_MIN else [policies]
-    options = Options.from_settings(settings)
-    # fork, not spawn: no thread runs and no archive is open yet, and a forked shard starts at once with
-    # this process's imports (a spawned one spent 0.6 s starting Python while this one fetched).
-    context = multiprocessing.get_context("fork")
-    others = []
-    for shard in shards[1:]:
-        receive, send = context.Pipe(duplex=False)
-        process = context.Process(target=_direct_shard, args=(shard, db_path, options, send), daemon=True)
-        process.start()
-        send.close()  # the child's end: our recv() ends with EOFError if the child dies without an answer
-        others.append((process, receive))
-    results = [fetch_direct(shards[0], db_path, options)]
-    for process, receive in others:
-        try:
-            results.append(receive.recv())
-        except EOFError:
-            logger.error("a crawl shard ended with exit code %s before it finished; its policies may lack a "
-                         "fetch this run (the next run fetches them)", process.exitcode)
-        process.join()
-    return [h for handoffs, _ in results for h in handoffs], max(ready_at for _, ready_at in results)
-
-
-def _direct_shard(policies: list, db_path: str, options: Options, send) -> None:
-    die_with_parent()  # the lock dies with the parent: an orphaned shard would be a second writer
-    send.send(fetch_direct(policies, db_path, options))
+    processes = (os.cpu_count() or 1) if new >= SHARD_MIN else 1
+    return fetch_direct(policies, db_path, Options.from_settings(settings), processes=processes)
 
 
 def _versioned(db_path: str, policies: list) -> int:

@@ -51,9 +51,9 @@ def test_a_sharded_direct_crawl_records_every_policy_once(server, write_config, 
     assert hosts == {"localhost", "127.0.0.1"}
 
 
-def test_a_shard_that_dies_is_told_and_the_run_ends(server, write_config, db_path):
-    """A shard killed mid-crawl (out of memory, say): the run still ends, says so in one line, and keeps
-    what the other shard recorded."""
+def test_a_crawl_process_that_dies_is_told_and_the_others_take_its_sites(server, write_config, db_path):
+    """A forked crawl process dies at once (out of memory, say): the run ends, says so in one line, and
+    the sites it never took are fetched by the other process."""
     import subprocess
     import sys
 
@@ -65,17 +65,16 @@ def test_a_shard_that_dies_is_told_and_the_run_ends(server, write_config, db_pat
     urls = {f"p{n}": server.url(f"/p{n}").replace("127.0.0.1", "localhost" if n % 2 else "127.0.0.1") for n in range(4)}
     config = write_config("".join(f"[policies.{pid}]\nurl = '{url}'\n" for pid, url in urls.items()))
     script = ("import os\n"
-              "import crawler.run\n"
+              "import crawler.direct, crawler.run\n"
               "crawler.run.SHARD_MIN = 2\n"
-              "parent, fetch = os.getpid(), crawler.run.fetch_direct\n"
-              "crawler.run.fetch_direct = lambda *a: fetch(*a) if os.getpid() == parent else os._exit(9)\n"
+              "parent, crawl = os.getpid(), crawler.direct._crawl\n"
+              "crawler.direct._crawl = lambda *a: crawl(*a) if os.getpid() == parent else os._exit(9)\n"
               "from policydiff.config import load_config\n"
               "from policydiff.jobs import crawl_now\n"
               f"config = load_config({str(config)!r})\n"
               f"print(*crawl_now(config, {str(db_path)!r}, config.pick([])), sep='\\n')\n")
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "a crawl shard ended with exit code 9" in done.stderr
-    outcomes = sorted(line.split()[1] for line in done.stdout.splitlines())
-    assert outcomes == ["failed", "failed", "new-version", "new-version"]  # failed: "no fetch was recorded"
-    assert rows(db_path, "SELECT count(*) AS n FROM fetches")[0]["n"] == 2
+    assert "a crawl process ended with exit code 9" in done.stderr
+    assert sorted(line.split()[1] for line in done.stdout.splitlines()) == ["new-version"] * 4
+    assert rows(db_path, "SELECT count(*) AS n FROM fetches")[0]["n"] == 4
