@@ -248,7 +248,7 @@ class _Crawl:
         try:
             for policy in policies:
                 if not _allowed(robots, policy.url, site.user_agent):
-                    self._hand_off(Handoff(policy), site)  # the spider records the refusal in its words
+                    self._hand_off(Handoff(policy), site, "robots.txt")  # the spider records it in its words
                     continue
                 self.backlog.acquire()  # room for one more page awaiting the archive
                 if self.stop.is_set():
@@ -258,7 +258,7 @@ class _Crawl:
                 except Exception:  # noqa: BLE001 (a case this path does not know: never a lost page)
                     logger.warning("direct path: %s handed to the spider", policy.url, exc_info=True)
                     site.close()
-                    queued = self._hand_off(Handoff(policy), site)
+                    queued = self._hand_off(Handoff(policy), site, "unexpected error")
                 if not queued:
                     self.backlog.release()  # handed off: nothing waits to be recorded
         finally:
@@ -270,33 +270,36 @@ class _Crawl:
         clock = time.monotonic()
         try:
             answer = site.get(policy.url, self.conditional.get(policy.id, {}))
-        except _Spider:
-            return self._hand_off(Handoff(policy), site)
+        except _Spider as exc:
+            return self._hand_off(Handoff(policy), site, str(exc))
         except (OSError, http.client.HTTPException) as exc:
             if self.options.retries:
-                return self._hand_off(Handoff(policy, self._backoff(None)), site)
+                return self._hand_off(Handoff(policy, self._backoff(None)), site, f"retry after {exc!r}")
             outcome, reason = describe_failure(exc, self.options.timeout)
             page = Page(policy=policy, url=policy.url, started_at=now_iso(started), final_url=policy.url,
                         error=reason, error_outcome=outcome)
         else:
             if answer.status in _REDIRECT or (answer.status == 200 and _REFRESH.search(answer.body)):
-                return self._hand_off(Handoff(policy), site)
+                return self._hand_off(Handoff(policy), site, f"HTTP {answer.status}, redirect")
             retry_after = answer.headers.get("Retry-After")
             if (answer.status in self.options.retry_codes and self.options.retries
                     and not (retry_after and retry_after_seconds(retry_after) > self.options.backoff_max)):
-                return self._hand_off(Handoff(policy, self._backoff(retry_after)), site)
+                why = f"retry after HTTP {answer.status}"
+                return self._hand_off(Handoff(policy, self._backoff(retry_after)), site, why)
             # Otherwise the archive judges the answer, as it judges the spider's (a 404, a 429 asking
             # for a longer pause than a run waits, a challenge page).
             page = Page(policy=policy, url=policy.url, started_at=now_iso(started), status=answer.status,
                         headers=answer.headers, body=answer.body, final_url=policy.url,
                         duration_ms=round((time.monotonic() - clock) * 1000))
+        logger.info("GET %s: %s in %s ms", policy.url, page.status or page.error, page.duration_ms)
         self.results.put(("page", page))
         return True
 
     def _backoff(self, retry_after: str | None) -> float:
         return retry_delay(1, self.options.backoff, self.options.backoff_max, retry_after)
 
-    def _hand_off(self, handoff: Handoff, site: "_Site") -> bool:
+    def _hand_off(self, handoff: Handoff, site: "_Site", why: str) -> bool:
+        logger.info("GET %s: handed to the spider (%s)", handoff.policy.url, why)
         # With the moment the spider may ask this site again: its delay after our last request.
         self.results.put(("handoff", (handoff, site.last + self.options.delay)))
         return False

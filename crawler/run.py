@@ -12,6 +12,7 @@ serialises the short write transactions; ``record_fetch`` is one transaction per
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import time
@@ -38,6 +39,7 @@ def crawl(policies: list, db_path: str, config_path: str, overrides: dict[str, A
     settings = {k: v for k, v in vars(crawler.settings).items() if k.isupper()} | overrides
     retries: dict[str, float] = {}
     if policies and settings["POLICYDIFF_DIRECT"]:
+        _log_direct(settings["LOG_LEVEL"])
         handoffs, ready_at = _direct(policies, str(db_path), settings)
         policies = [h.policy for h in handoffs]
         retries = {h.policy.id: h.retry_delay for h in handoffs if h.retry_delay is not None}
@@ -69,6 +71,18 @@ def _direct(policies: list, db_path: str, settings: dict[str, Any]) -> tuple[lis
     new = len(policies) - _versioned(db_path, policies)
     processes = (os.cpu_count() or 1) if new >= SHARD_MIN else 1
     return fetch_direct(policies, db_path, Options.from_settings(settings), processes=processes)
+
+
+def _log_direct(level: str) -> None:
+    """The direct path logs as the spider does, to stderr at LOG_LEVEL (Scrapy sets up logging for
+    itself only when it starts)."""
+    log = logging.getLogger("crawler.direct")
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s [%(name)s] %(levelname)s: %(message)s"))
+        log.addHandler(handler)
+        log.propagate = False
+    log.setLevel(level)
 
 
 def _versioned(db_path: str, policies: list) -> int:

@@ -401,9 +401,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command("crawl", cmd_crawl, "fetch the named policies (default: all) now and record them")
     p.add_argument("ids", nargs="*", metavar="ID")
-    p.add_argument("-v", "--verbose", action="store_true", help="show Scrapy's log")
+    p.add_argument("-v", "--verbose", action="store_true", help="log every request (the direct path's and Scrapy's)")
     p = command("run", cmd_run, "the cron job: fetch the policies that are due, report and email changes")
-    p.add_argument("-v", "--verbose", action="store_true", help="show Scrapy's log")
+    p.add_argument("-v", "--verbose", action="store_true", help="log every request (the direct path's and Scrapy's)")
     p = command("extract", cmd_extract, "print the normalized text of a local HTML file or URL; writes nothing")
     p.add_argument("source", help="a file path or an http(s) URL")
     p.add_argument("--policy", help="use this policy's selectors and URL")

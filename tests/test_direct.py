@@ -105,3 +105,15 @@ class socket_closed_port:
 
     def __exit__(self, *exc):
         self.sock.close()
+
+
+def test_verbose_crawl_logs_each_direct_fetch_and_handoff(server, write_config, cli):
+    server.route("/plain", PAGE)
+    server.route("/moved", status=302, headers={"Location": server.url("/plain")})
+    config = write_config(f"[policies.plain]\nurl = '{server.url('/plain')}'\n"
+                          f"[policies.moved]\nurl = '{server.url('/moved')}'\n")
+    result = cli("crawl", "-v", config=config, check=0)
+    assert f"GET {server.url('/plain')}: 200 in " in result.stderr
+    assert f"GET {server.url('/moved')}: handed to the spider (HTTP 302, redirect)" in result.stderr
+    quiet = cli("crawl", config=config, check=0)
+    assert "[crawler.direct]" not in quiet.stderr
