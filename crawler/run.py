@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
+from urllib.request import getproxies
 
 import crawler.settings
 from archive.db import open_db
@@ -38,7 +39,8 @@ def crawl(policies: list, db_path: str, config_path: str, overrides: dict[str, A
     overrides = overrides or {}
     settings = {k: v for k, v in vars(crawler.settings).items() if k.isupper()} | overrides
     retries: dict[str, float] = {}
-    if policies and settings["POLICYDIFF_DIRECT"]:
+    # Behind a proxy (http_proxy, https_proxy), Scrapy's proxy middleware takes every request.
+    if policies and settings["POLICYDIFF_DIRECT"] and not getproxies():
         _log_direct(settings["LOG_LEVEL"])
         handoffs, ready_at = _direct(policies, str(db_path), settings)
         policies = [h.policy for h in handoffs]

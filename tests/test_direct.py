@@ -117,3 +117,13 @@ def test_verbose_crawl_logs_each_direct_fetch_and_handoff(server, write_config, 
     assert f"GET {server.url('/moved')}: handed to the spider (HTTP 302, redirect)" in result.stderr
     quiet = cli("crawl", config=config, check=0)
     assert "[crawler.direct]" not in quiet.stderr
+
+
+def test_behind_a_proxy_every_request_goes_through_it(server, write_config, db_path, monkeypatch):
+    """http_proxy set: the direct path steps aside and Scrapy's proxy middleware sends the request."""
+    server.route("http://policy.invalid/privacy", PAGE)  # what a proxy is asked for: the absolute URL
+    monkeypatch.setenv("http_proxy", server.url())
+    config = write_config("[policies.shop]\nurl = 'http://policy.invalid/privacy'\n")
+    out = crawl_in_process(db_path, config)
+    assert out.splitlines()[0].split()[:2] == ["shop", "new-version"]
+    assert [r["path"] for r in server.requests] == ["http://policy.invalid/robots.txt", "http://policy.invalid/privacy"]
