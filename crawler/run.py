@@ -28,7 +28,9 @@ from crawler.orphans import die_with_parent
 
 __all__ = ["crawl", "shard_by_host"]
 
-SHARD_MIN = 200  # below this many policies a second Scrapy process costs more (~1 s to start) than it saves
+# Below this many policies for the spider (or new policies for the direct path) a second process costs
+# more than it saves: a Scrapy process takes ~1 s to start; two direct-path writers contend for SQLite.
+SHARD_MIN = 200
 
 
 def crawl(policies: list, db_path: str, config_path: str, overrides: dict[str, Any] | None = None) -> None:
