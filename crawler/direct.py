@@ -9,10 +9,11 @@ through the same ``record_page``: a 304, a 200 from the page's own URL, or any o
 neither a redirect nor worth a retry.
 
 Everything else is handed to the spider, which has the full machinery: a redirect or a <meta>
-refresh (Scrapy follows them), a robots.txt that forbids the page or cannot be read, a content
+refresh (Scrapy follows them), a robots.txt that forbids the page or is itself redirected, a content
 encoding other than gzip or deflate, a body over the size cap, and a transient fault (a timeout, a
 reset, a 503), which reaches the spider as its first retry, after the backoff: a page is tried
-``retries + 1`` times in all. With ``retries = 0`` the fault is recorded here.
+``retries + 1`` times in all. With ``retries = 0`` the fault is recorded here. (Behind a proxy the
+spider takes every request: crawler/run.py.)
 """
 
 from __future__ import annotations
