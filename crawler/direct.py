@@ -22,6 +22,7 @@ import http.client
 import logging
 import math
 import multiprocessing
+import os
 import queue
 import random
 import re
@@ -141,7 +142,8 @@ def fetch_direct(policies: list, db_path: str, options: Options, *, processes: i
     others = []
     for _ in range(processes - 1):
         receive, send = context.Pipe(duplex=False)
-        child = context.Process(target=_child, args=(sites, taken, db_path, options, conditional, send), daemon=True)
+        child = context.Process(target=_child, args=(os.getpid(), sites, taken, db_path, options, conditional, send),
+                                daemon=True)
         child.start()
         send.close()  # the child's end: recv() below ends with EOFError if the child dies without an answer
         others.append((child, receive))
@@ -156,8 +158,8 @@ def fetch_direct(policies: list, db_path: str, options: Options, *, processes: i
     return [h for handoffs, _ in results for h in handoffs], max(ready_at for _, ready_at in results)
 
 
-def _child(sites: list, taken, db_path: str, options: Options, conditional: dict, send) -> None:
-    die_with_parent()  # the writer lock dies with the parent: an orphaned copy would be a second writer
+def _child(parent: int, sites: list, taken, db_path: str, options: Options, conditional: dict, send) -> None:
+    die_with_parent(parent)  # the writer lock dies with the parent: an orphaned copy would be a second writer
     send.send(_crawl(sites, taken, db_path, options, conditional))
 
 

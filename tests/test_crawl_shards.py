@@ -78,3 +78,49 @@ def test_a_crawl_process_that_dies_is_told_and_the_others_take_its_sites(server,
     assert "a crawl process ended with exit code 9" in done.stderr
     assert sorted(line.split()[1] for line in done.stdout.splitlines()) == ["new-version"] * 4
     assert rows(db_path, "SELECT count(*) AS n FROM fetches")[0]["n"] == 4
+
+
+def test_a_forked_crawl_process_dies_with_a_killed_crawl(write_config, db_path):
+    """kill -9 of the crawl mid-run: its forked copy, which holds the writer lock too, ends with it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import threading
+    from contextlib import ExitStack
+    from pathlib import Path
+
+    from policydiff.server import SiteServer
+    from tests.conftest import ROOT
+    from tests.faults import handlers
+    from tests.test_pipeline import gone, wait_until
+
+    stop = threading.Event()
+    with ExitStack() as stack:
+        stack.callback(stop.set)
+        # 20 sites whose pages never answer: more than one process's 16 threads, so both take some.
+        servers = [stack.enter_context(SiteServer()) for _ in range(20)]
+        for server in servers:
+            server.route("/privacy", handler=handlers.stall_headers(stop))
+        config = write_config("".join(f"[policies.p{n}]\nurl = '{server.url('/privacy')}'\n"
+                                      for n, server in enumerate(servers)),
+                              crawl="delay = 0\ntimeout = 60\nretries = 0\n")
+        script = ("import crawler.run\n"
+                  "crawler.run.SHARD_MIN = 2\n"
+                  "from policydiff.config import load_config\n"
+                  "from policydiff.jobs import crawl_now\n"
+                  f"config = load_config({str(config)!r})\n"
+                  f"crawl_now(config, {str(db_path)!r}, config.pick([]))\n")
+        crawl = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
+        stack.callback(crawl.kill)
+
+        def children() -> list[int]:
+            found = Path(f"/proc/{crawl.pid}/task/{crawl.pid}/children")
+            return [int(pid) for pid in found.read_text().split()] if found.exists() else []
+
+        assert wait_until(lambda: all(server.hits("/privacy") for server in servers))  # every site asked
+        forked = children()
+        assert forked and not any(gone(pid) for pid in forked)
+        os.kill(crawl.pid, signal.SIGKILL)
+        crawl.wait()
+        assert wait_until(lambda: all(gone(pid) for pid in forked))
