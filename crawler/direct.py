@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import http.client
 import logging
-import math
 import multiprocessing
 import os
 import queue
@@ -138,7 +137,7 @@ def fetch_direct(policies: list, db_path: str, options: Options, *, processes: i
     taken = context.Value("q", 0)  # the index of the next site to take
     # CONCURRENT_REQUESTS holds for the crawl, not for each process (and a process that started all its
     # threads at once would take more sites than its share before the others began).
-    options = replace(options, concurrency=max(1, math.ceil(options.concurrency / processes)))
+    options = replace(options, concurrency=max(1, options.concurrency // processes))
     others = []
     for _ in range(processes - 1):
         receive, send = context.Pipe(duplex=False)
@@ -221,6 +220,10 @@ class _Crawl:
     def _record(self, page: Page) -> None:
         try:
             record_page(self.db, page)  # a changed page is parsed here: 1-2 ms for most policies
+        except ArchiveError:
+            raise
+        except Exception:  # noqa: BLE001 (a bug on one page must not cost the run the other pages)
+            logger.exception("recording %s failed; it has no fetch this run (the next run tries again)", page.url)
         finally:
             self.backlog.release()
 
@@ -269,6 +272,7 @@ class _Crawl:
 
     def _fetch(self, site: "_Site", policy) -> bool:
         """Fetch one page: True when it was queued for recording, False when handed to the spider."""
+        site.pause()  # before the clock starts: the delay is politeness, not the site's answer time
         started = datetime.now(timezone.utc)
         clock = time.monotonic()
         try:
@@ -282,7 +286,8 @@ class _Crawl:
             page = Page(policy=policy, url=policy.url, started_at=now_iso(started), final_url=policy.url,
                         error=reason, error_outcome=outcome)
         else:
-            if answer.status in _REDIRECT or (answer.status == 200 and _REFRESH.search(answer.body)):
+            # Scrapy follows a <meta> refresh on any page that has a body, a 404 included.
+            if answer.status in _REDIRECT or (answer.status != 304 and _REFRESH.search(answer.body)):
                 return self._hand_off(Handoff(policy), site, f"HTTP {answer.status}, redirect")
             retry_after = answer.headers.get("Retry-After")
             if (answer.status in self.options.retry_codes and self.options.retries
@@ -336,7 +341,6 @@ class _Site:
         return Protego.parse(answer.body.decode("utf-8-sig", errors="ignore"))
 
     def get(self, url: str, conditional: dict[str, str]) -> _Answer:
-        self._pause()
         parts = urlsplit(safe_url_string(url))
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         headers = {**self.options.headers, **conditional}
@@ -383,6 +387,8 @@ class _Site:
             if size > cap:
                 raise _Spider("larger than the size cap")
             chunks.append(chunk)
+        if response.length:  # the connection closed before Content-Length bytes came (read1 says nothing)
+            raise http.client.IncompleteRead(b"".join(chunks), response.length)
         response.close()  # read to the end: the connection is free for the site's next request
         return _decode(b"".join(chunks), response.getheader("Content-Encoding"), cap)
 
@@ -396,7 +402,7 @@ class _Site:
                 raise _Spider(f"scheme {self.scheme}")
         return self.conn
 
-    def _pause(self) -> None:
+    def pause(self) -> None:
         """Scrapy's DOWNLOAD_DELAY between two requests to one site (0.5-1.5x when randomized)."""
         if self.last and self.options.delay:
             wait = self.options.delay * (random.uniform(0.5, 1.5) if self.options.randomize else 1.0)
@@ -432,5 +438,7 @@ def _decode(body: bytes, encoding: str | None, cap: int) -> bytes:
         raise _Spider(f"undecodable {encoding} body") from exc
     if len(decoded) > cap or decoder.unconsumed_tail:
         raise _Spider("larger than the size cap once decompressed")
+    if not decoder.eof or decoder.unused_data:  # cut short, or several gzip members: Scrapy reads them all
+        raise _Spider(f"{encoding} body in several members or cut short")
     return decoded
 

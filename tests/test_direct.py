@@ -127,3 +127,50 @@ def test_behind_a_proxy_every_request_goes_through_it(server, write_config, db_p
     out = crawl_in_process(db_path, config)
     assert out.splitlines()[0].split()[:2] == ["shop", "new-version"]
     assert [r["path"] for r in server.requests] == ["http://policy.invalid/robots.txt", "http://policy.invalid/privacy"]
+
+
+def test_a_body_shorter_than_its_content_length_is_never_recorded_as_a_page(server, write_config, db_path):
+    def short(handler):  # promises 10,000 bytes, sends 2,000 and closes
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html; charset=utf-8")
+        handler.send_header("Content-Length", "10000")
+        handler.end_headers()
+        handler.wfile.write(PAGE[:2000])
+        handler.close_connection = True
+
+    server.route("/short", handler=short)
+    config = write_config(f"[policies.short]\nurl = '{server.url('/short')}'\n", crawl="delay = 0\nretries = 0\n")
+    crawl_in_process(db_path, config)
+    fetch = rows(db_path, "SELECT outcome, reason, snapshot FROM fetches")[0]
+    assert fetch["outcome"] == "rejected" and fetch["reason"].startswith("truncated:") and fetch["snapshot"] is None
+
+
+def test_multi_member_gzip_is_read_whole(server, write_config, db_path):
+    """Two gzip members, as some servers concatenate them: the spider reads both, never half a page."""
+    half = len(PAGE) // 2
+    server.route("/gz2", gzip.compress(PAGE[:half]) + gzip.compress(PAGE[half:]),
+                 headers={**HTML, "Content-Encoding": "gzip"})
+    config = write_config(f"[policies.gz2]\nurl = '{server.url('/gz2')}'\n")
+    crawl_in_process(db_path, config)
+    assert rows(db_path, "SELECT s.size FROM fetches f JOIN snapshots s ON s.id = f.snapshot")[0]["size"] == len(PAGE)
+
+
+def test_a_recording_failure_costs_only_its_own_page(server, write_config, db_path):
+    server.route("/a", PAGE)
+    server.route("/b", policy_html(title="Privacy Notice"))
+    config = write_config(f"[policies.a]\nurl = '{server.url('/a')}'\n[policies.b]\nurl = '{server.url('/b')}'\n")
+    script = ("import crawler.direct\n"
+              "record = crawler.direct.record_page\n"
+              "def flaky(db, page):\n"
+              "    if page.policy.id == 'a':\n"
+              "        raise RuntimeError('a bug')\n"
+              "    return record(db, page)\n"
+              "crawler.direct.record_page = flaky\n"
+              "from policydiff.config import load_config\n"
+              "from policydiff.jobs import crawl_now\n"
+              f"config = load_config({str(config)!r})\n"
+              f"print(*crawl_now(config, {str(db_path)!r}, config.pick([])), sep='\\n')\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "recording http" in done.stderr and "RuntimeError: a bug" in done.stderr
+    assert [r["policy"] for r in rows(db_path, "SELECT policy FROM fetches WHERE outcome = 'new-version'")] == ["b"]
