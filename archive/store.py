@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Iterator
 
 import sqlite_utils
 
-__all__ = ["Fetch", "Recorded", "confirm_rules", "current_version", "history", "last_fetch", "now_iso",
+__all__ = ["Fetch", "Recorded", "batch", "confirm_rules", "current_version", "history", "last_fetch", "now_iso",
            "load_snapshot", "parse_time", "record_fetch", "sync_policies"]
 
 # zlib level for raw snapshots: level 4 compresses 1.5-1.7x faster than 6 for 2-6% more bytes (measured
@@ -126,8 +127,7 @@ def record_fetch(db: sqlite_utils.Database, fetch: Fetch) -> Recorded:
     if fetch.outcome not in OUTCOMES:
         raise ValueError(f"unknown outcome {fetch.outcome!r}")
     snapshot = _prepare_snapshot(db, fetch.body) if fetch.body is not None else None
-    with db.conn:
-        db.execute("BEGIN IMMEDIATE")  # one writer; the whole fetch commits or nothing does
+    with _transaction(db):  # the whole fetch is recorded or nothing of it is
         snapshot_id = _store_snapshot(db, fetch, snapshot) if snapshot else None
         current = current_version(db, fetch.policy, text=False)
         outcome, version_id, change_id = fetch.outcome, None, None
@@ -168,8 +168,37 @@ def record_fetch(db: sqlite_utils.Database, fetch: Fetch) -> Recorded:
 def confirm_rules(db: sqlite_utils.Database, version_id: int, extractor_version: str) -> None:
     """New extraction rules re-derived exactly this version's text: say so, instead of re-deriving it on
     every fetch. The one in-place update of a version besides last_seen (its text never changes)."""
-    with db.conn:
+    with _transaction(db):
         db.execute("UPDATE versions SET extractor_version = ? WHERE id = ?", [extractor_version, version_id])
+
+
+@contextmanager
+def batch(db: sqlite_utils.Database) -> Iterator[None]:
+    """Record several fetches in one transaction: one commit instead of one each.
+
+    Each fetch is still all or nothing (a savepoint): one that fails leaves the others. For fetches
+    that need no parse (a 304, a failure): the batch holds the write lock while it lasts.
+    """
+    with db.conn:
+        db.execute("BEGIN IMMEDIATE")
+        yield
+
+
+@contextmanager
+def _transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    if not db.conn.in_transaction:
+        with db.conn:
+            db.execute("BEGIN IMMEDIATE")  # one writer at a time, from the first read
+            yield
+        return
+    db.execute("SAVEPOINT fetch")  # inside a batch
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK TO fetch")
+        raise
+    finally:
+        db.execute("RELEASE fetch")
 
 
 @dataclass(frozen=True)

@@ -9,20 +9,22 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Iterator
 
 import sqlite_utils
 
 from archive.db import ArchiveError
-from archive.store import (Fetch, Recorded, confirm_rules, current_version, last_fetch, load_snapshot,
+from archive.store import (Fetch, Recorded, batch, confirm_rules, current_version, last_fetch, load_snapshot,
                            record_fetch)
 from crawler.classify import (CONFIRMABLE, Verdict, check_redirect, check_response, check_text, header,
                               redirect_note)
 from crawler.extract import EXTRACTOR_VERSION, Rejected
 from crawler.parsing import extract_page
 
-__all__ = ["FLAP_WINDOW", "Page", "extraction_id", "last_body_sha256", "needs_parse", "record_page",
-           "reextract_policy", "validators"]
+__all__ = ["FLAP_WINDOW", "Page", "extraction_id", "last_body_sha256", "needs_parse", "record_batch",
+           "record_page", "reextract_policy", "validators"]
 
 # A new text equal to one of this many latest versions (before the current one) is a return to an
 # old state: the page flaps (CDN nodes or an A/B test serving two states) until it repeats.
@@ -90,8 +92,22 @@ def record_page(db: sqlite_utils.Database, page: Page, *, extracted: str | Rejec
     try:
         return _record_page(db, page, extracted)
     except sqlite3.OperationalError as exc:
-        raise ArchiveError(f"cannot write the archive: {exc} (free disk space or make the archive writable, "
-                           "then run again; nothing was half-written)") from None
+        raise _unwritable(exc) from None
+
+
+@contextmanager
+def record_batch(db: sqlite_utils.Database) -> Iterator[None]:
+    """``record_page`` calls in one transaction (``archive.store.batch``): for pages that need no parse."""
+    try:
+        with batch(db):
+            yield
+    except sqlite3.OperationalError as exc:
+        raise _unwritable(exc) from None
+
+
+def _unwritable(exc: sqlite3.OperationalError) -> ArchiveError:
+    return ArchiveError(f"cannot write the archive: {exc} (free disk space or make the archive writable, "
+                        "then run again; nothing was half-written)")
 
 
 def _record_page(db: sqlite_utils.Database, page: Page, extracted: str | Rejected | None) -> Recorded:

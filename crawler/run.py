@@ -23,7 +23,8 @@ from urllib.request import getproxies
 
 import crawler.settings
 from archive.db import open_db
-from crawler.direct import Options, fetch_direct
+from crawler.direct import fetch_direct
+from crawler.fetcher import Options
 from crawler.orphans import die_with_parent
 
 __all__ = ["crawl", "shard_by_host"]
