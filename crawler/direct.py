@@ -115,9 +115,10 @@ def _crawl(sites: list, taken, db_path: str, options: Options, conditional: dict
             # The answers that need no parse (304s, failures) commit together: a commit per fetch was half
             # the cost of recording a 304. A page that must be parsed commits alone, holding the write
             # lock only for its own writes (other processes may be recording too).
-            with record_batch(db):
-                for page in pages:
-                    if page.status == 304 or page.error:
+            quick = [page for page in pages if page.status == 304 or page.error]
+            if quick:
+                with record_batch(db):
+                    for page in quick:
                         _record(db, page)
                         backlog.release()
             for page in pages:

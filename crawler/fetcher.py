@@ -35,6 +35,7 @@ from w3lib.url import safe_url_string
 from archive.store import now_iso
 from crawler.backoff import retry_after_seconds, retry_delay
 from crawler.failures import describe_failure
+from crawler.http1 import Connection, TooLarge
 from crawler.record import Page
 
 __all__ = ["Fetcher", "Handoff", "Options"]
@@ -229,7 +230,7 @@ class _Site:
     def __init__(self, scheme: str, netloc: str, options: Options):
         self.scheme, self.netloc, self.options = scheme, netloc, options
         self.user_agent = options.headers["User-Agent"]
-        self.conn: http.client.HTTPConnection | None = None
+        self.conn = Connection(scheme, netloc, options.timeout, _TLS)
         self.last = 0.0  # monotonic time of the last request
 
     def robots(self) -> Protego:
@@ -245,62 +246,27 @@ class _Site:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         headers = {**self.options.headers, **conditional}
         try:
-            return self._exchange(target, headers, fresh=self.conn is None)
+            return self._exchange(target, headers, fresh=not self.conn.is_open)
         finally:
             self.last = time.monotonic()
 
     def _exchange(self, target: str, headers: dict[str, str], *, fresh: bool) -> _Answer:
-        conn = self._connection()
-        deadline = time.monotonic() + self.options.timeout
+        if self.scheme not in ("http", "https"):
+            raise _Spider(f"scheme {self.scheme}")
         try:
-            conn.request("GET", target, headers=headers)
-            response = conn.getresponse()
+            answer = self.conn.get(target, headers, limit=self.options.max_bytes,
+                                   deadline=time.monotonic() + self.options.timeout)
         except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-            self.close()
             if fresh:
                 raise
             # The site closed our idle keep-alive connection: ask again on a new one, as browsers do.
             return self._exchange(target, headers, fresh=True)
-        except BaseException:
-            self.close()
-            raise
-        try:
-            return _Answer(response.status, _headers(response), self._body(response, deadline))
-        except BaseException:
-            self.close()
-            raise
-
-    def _body(self, response: http.client.HTTPResponse, deadline: float) -> bytes:
-        cap = self.options.max_bytes
-        length = response.getheader("Content-Length")
-        if length and length.isdigit() and int(length) > cap:
-            raise _Spider("larger than the size cap")
-        chunks, size = [], 0
-        while True:
-            # Each read waits at most the timeout (the socket's); the deadline bounds the whole body.
-            if time.monotonic() > deadline:
-                raise TimeoutError("no complete answer within the timeout")
-            chunk = response.read1(65536)
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > cap:
-                raise _Spider("larger than the size cap")
-            chunks.append(chunk)
-        if response.length:  # the connection closed before Content-Length bytes came (read1 says nothing)
-            raise http.client.IncompleteRead(b"".join(chunks), response.length)
-        response.close()  # read to the end: the connection is free for the site's next request
-        return _decode(b"".join(chunks), response.getheader("Content-Encoding"), cap)
-
-    def _connection(self) -> http.client.HTTPConnection:
-        if self.conn is None:
-            if self.scheme == "https":
-                self.conn = http.client.HTTPSConnection(self.netloc, timeout=self.options.timeout, context=_TLS)
-            elif self.scheme == "http":
-                self.conn = http.client.HTTPConnection(self.netloc, timeout=self.options.timeout)
-            else:
-                raise _Spider(f"scheme {self.scheme}")
-        return self.conn
+        except TooLarge as exc:
+            raise _Spider("larger than the size cap") from exc
+        headers = _headers(answer.headers)
+        # The body is decoded here, and its encoding no longer applies, as Scrapy's middleware does.
+        return _Answer(answer.status, headers, _decode(answer.body, headers.pop("Content-Encoding", None),
+                                                       self.options.max_bytes))
 
     def pause(self) -> None:
         """Scrapy's DOWNLOAD_DELAY between two requests to one site (0.5-1.5x when randomized)."""
@@ -309,18 +275,15 @@ class _Site:
             time.sleep(max(0.0, self.last + wait - time.monotonic()))
 
     def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
+        self.conn.close()
 
 
-def _headers(response: http.client.HTTPResponse) -> dict[str, str]:
+def _headers(received: list[tuple[str, str]]) -> dict[str, str]:
     """Header names as Scrapy spells them (Title-Case), repeated headers joined as Scrapy joins them."""
     headers: dict[str, str] = {}
-    for name, value in response.getheaders():
+    for name, value in received:
         name = name.title()
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    headers.pop("Content-Encoding", None)  # the body is decoded below, as Scrapy's middleware does
     return headers
 
 

@@ -1,0 +1,91 @@
+"""The direct path's HTTP/1.1 client (crawler/http1.py) against a real server on loopback: every way
+HTTP/1.1 frames a body, and the answers it must refuse."""
+
+from __future__ import annotations
+
+import time
+from http.client import BadStatusLine, IncompleteRead
+
+import pytest
+
+from crawler.http1 import Connection, TooLarge
+
+
+def raw(*answers: bytes, close: bool = False):
+    """A route handler that writes ``answers`` as they are, byte for byte."""
+    def handle(handler) -> None:
+        for answer in answers:
+            handler.wfile.write(answer)
+        handler.wfile.flush()
+        handler.close_connection = close
+    return handle
+
+
+def get(server, path: str, *, limit: int = 1 << 20) -> tuple[Connection, object]:
+    connection = Connection("http", f"127.0.0.1:{server.port}", timeout=5)
+    return connection, connection.get(path, {"Accept": "text/html"}, limit=limit, deadline=time.monotonic() + 5)
+
+
+def test_content_length_and_keep_alive_one_connection_for_both_requests(server):
+    server.route("/a", "one")
+    server.route("/b", "two", etag='"b1"')
+    connection, first = get(server, "/a")
+    second = connection.get("/b", {"If-None-Match": '"b1"'}, limit=100, deadline=time.monotonic() + 5)
+    assert (first.status, first.body, second.status, second.body) == (200, b"one", 304, b"")
+    assert connection.is_open and len({r["client"] for r in server.requests}) == 1
+    assert server.requests[0]["headers"]["Host"] == f"127.0.0.1:{server.port}"
+    assert server.requests[1]["headers"]["If-None-Match"] == '"b1"'
+
+
+def test_chunked_body_with_extensions_and_trailers(server):
+    server.route("/c", handler=raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+                                   b"5;name=value\r\nhello\r\n6\r\n world\r\n0\r\nX-Checksum: 1\r\n\r\n"))
+    server.route("/after", "next")
+    connection, answer = get(server, "/c")
+    assert answer.body == b"hello world" and connection.is_open
+    assert connection.get("/after", {}, limit=100, deadline=time.monotonic() + 5).body == b"next"
+
+
+def test_http10_body_ends_with_the_connection(server):
+    server.route("/old", handler=raw(b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<p>Privacy</p>", close=True))
+    connection, answer = get(server, "/old")
+    assert answer.body == b"<p>Privacy</p>" and not connection.is_open
+
+
+def test_interim_answers_are_skipped_and_folded_headers_joined(server):
+    server.route("/hints", handler=raw(b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n",
+                                       b"HTTP/1.1 200 OK\r\nX-Note: first\r\n  second\r\nContent-Length: 2\r\n\r\nok"))
+    _, answer = get(server, "/hints")
+    assert answer.status == 200 and answer.body == b"ok"
+    assert ("X-Note", "first second") in answer.headers
+
+
+def test_connection_close_is_honoured(server):
+    server.route("/bye", handler=raw(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 3\r\n\r\nbye", close=True))
+    connection, answer = get(server, "/bye")
+    assert answer.body == b"bye" and not connection.is_open
+
+
+@pytest.mark.parametrize("answer", [
+    b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n",  # refused from its length, before any body is read
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n" + b"x" * 1024 + b"\r\n0\r\n\r\n",
+    b"HTTP/1.0 200 OK\r\n\r\n" + b"x" * 5000,
+], ids=["content-length", "chunked", "to-the-end"])
+def test_a_body_over_the_limit_is_refused(server, answer):
+    server.route("/big", handler=raw(answer, close=True))
+    with pytest.raises(TooLarge):
+        get(server, "/big", limit=1000)
+
+
+def test_a_body_cut_short_is_incomplete(server):
+    server.route("/cut", handler=raw(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten..", close=True))
+    server.route("/cut-chunk", handler=raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n64\r\nshort", close=True))
+    for path in ("/cut", "/cut-chunk"):
+        with pytest.raises(IncompleteRead):
+            get(server, path)
+
+
+def test_an_answer_that_is_not_http_is_refused(server):
+    server.route("/junk", handler=raw(b"SSH-2.0-OpenSSH_9.2\r\n\r\n", close=True))
+    with pytest.raises(BadStatusLine):
+        get(server, "/junk")
