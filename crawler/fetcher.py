@@ -230,7 +230,7 @@ class _Site:
     def __init__(self, scheme: str, netloc: str, options: Options):
         self.scheme, self.netloc, self.options = scheme, netloc, options
         self.user_agent = options.headers["User-Agent"]
-        self.conn = Connection(scheme, netloc, options.timeout, _TLS)
+        self.conn = Connection(scheme, netloc, _TLS)
         self.last = 0.0  # monotonic time of the last request
 
     def robots(self) -> Protego:

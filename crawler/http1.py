@@ -38,12 +38,12 @@ class Connection:
     """One connection to ``scheme://netloc``, opened on first use and kept for the next request
     unless the server closes it."""
 
-    def __init__(self, scheme: str, netloc: str, timeout: float, tls: ssl.SSLContext | None = None):
+    def __init__(self, scheme: str, netloc: str, tls: ssl.SSLContext | None = None):
         self.host, self.port = _host_port(netloc, 443 if scheme == "https" else 80)
         default = self.port == (443 if scheme == "https" else 80)
         host = f"[{self.host}]" if ":" in self.host else self.host
         self.host_header = host if default else f"{host}:{self.port}"  # as http.client sends it
-        self.timeout, self.tls = timeout, tls if scheme == "https" else None
+        self.tls = tls if scheme == "https" else None
         self.sock: socket.socket | None = None
         self.buffer = bytearray()  # received and not yet consumed
 
@@ -52,14 +52,16 @@ class Connection:
         return self.sock is not None
 
     def get(self, target: str, headers: dict[str, str], *, limit: int, deadline: float) -> Answer:
-        """Send one GET and read its whole answer; ``deadline`` (monotonic) bounds the reading, and the
-        socket's timeout each wait. Raises TooLarge past ``limit`` bytes of body."""
+        """Send one GET and read its whole answer by ``deadline`` (monotonic: connecting, sending and
+        every wait for data count; a host name's lookup is the resolver's). Raises TooLarge past
+        ``limit`` bytes of body."""
         lines = [f"GET {target} HTTP/1.1", f"Host: {self.host_header}", *(f"{k}: {v}" for k, v in headers.items())]
         request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         try:
             if self.sock is None:
-                sock = socket.create_connection((self.host, self.port), self.timeout)
+                sock = socket.create_connection((self.host, self.port), _remaining(deadline))
                 self.sock = self.tls.wrap_socket(sock, server_hostname=self.host) if self.tls else sock
+            self.sock.settimeout(_remaining(deadline))
             self.sock.sendall(request)
             answer, keep = self._answer(limit, deadline)
         except BaseException:
@@ -181,11 +183,17 @@ class Connection:
 
     def _receive(self, deadline: float) -> bool:
         """Append what arrives to the buffer; False at the connection's end."""
-        if time.monotonic() > deadline:
-            raise TimeoutError("no complete answer within the timeout")
+        self.sock.settimeout(_remaining(deadline))  # a trickling server gets no longer than the deadline
         data = self.sock.recv(_RECV)
         self.buffer += data
         return bool(data)
+
+
+def _remaining(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("no complete answer within the timeout")
+    return left
 
 
 def _host_port(netloc: str, default: int) -> tuple[str, int]:

@@ -26,6 +26,28 @@ def rows(db_path, sql: str, *params) -> list[dict]:
         con.close()
 
 
+def crawl_command(db_path, config, *, prelude: str = "", overrides: dict | None = None) -> list[str]:
+    """A fresh interpreter (Scrapy's reactor starts once per process) that runs ``prelude`` (patches,
+    say), crawls every policy of ``config`` with ``crawl_now``, prints a line per policy, then whether
+    Scrapy was imported."""
+    script = (f"{prelude}\n"
+              "import sys\n"
+              "from policydiff.config import load_config\n"
+              "from policydiff.jobs import crawl_now\n"
+              f"config = load_config({str(config)!r})\n"
+              f"print(*crawl_now(config, {str(db_path)!r}, config.pick([]), {overrides or {}!r}), sep='\\n')\n"
+              "print('scrapy' in sys.modules)\n")
+    return [sys.executable, "-c", script]
+
+
+def run_crawl(db_path, config, **kwargs) -> subprocess.CompletedProcess:
+    """``crawl_command`` run to its end, which must be exit status 0."""
+    done = subprocess.run(crawl_command(db_path, config, **kwargs), cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Under CI, .ci/run has installed everything the tests need: a skip there is a failure."""

@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
-from policydiff.config import Policy
+import subprocess
+
 from crawler.run import shard_by_host
+from policydiff.config import Policy
+from tests.conftest import ROOT, crawl_command, rows, run_crawl
+from tests.pages import policy_html
+
+
+SHARDED = "import crawler.run\ncrawler.run.SHARD_MIN = 2  # two crawl processes even for this small crawl\n"
+
+
+def two_sites(server, n: int) -> str:
+    """``n`` policies on one server, alternately on two sites: 127.0.0.1 and localhost."""
+    return "".join(f"[policies.p{i}]\nurl = '{server.url(f'/p{i}').replace('127.0.0.1', 'localhost' if i % 2 else '127.0.0.1')}'\n"
+                   for i in range(n))
 
 
 def policy(n: int, host: str) -> Policy:
@@ -27,25 +40,11 @@ def test_one_host_or_one_core_is_one_shard():
 
 def test_a_sharded_direct_crawl_records_every_policy_once(server, write_config, db_path):
     """Two sites (127.0.0.1 and localhost, one server), the direct path sharded over two processes."""
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT, rows
-    from tests.pages import policy_html
-
     for n in range(6):
         server.route(f"/p{n}", policy_html(title=f"Privacy Policy {n}"))
-    urls = {f"p{n}": server.url(f"/p{n}").replace("127.0.0.1", "localhost" if n % 2 else "127.0.0.1") for n in range(6)}
-    config = write_config("".join(f"[policies.{pid}]\nurl = '{url}'\n" for pid, url in urls.items()))
-    script = ("import crawler.run\n"
-              "crawler.run.SHARD_MIN = 2  # shard even this small crawl\n"
-              "from policydiff.config import load_config\n"
-              "from policydiff.jobs import crawl_now\n"
-              f"config = load_config({str(config)!r})\n"
-              f"print(*crawl_now(config, {str(db_path)!r}, config.pick([])), sep='\\n')\n")
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert sorted(line.split()[1] for line in done.stdout.splitlines()) == ["new-version"] * 6
+    config = write_config(two_sites(server, 6))
+    done = run_crawl(db_path, config, prelude=SHARDED)
+    assert sorted(line.split()[1] for line in done.stdout.splitlines()[:-1]) == ["new-version"] * 6
     assert rows(db_path, "SELECT count(*) AS n FROM fetches")[0]["n"] == 6
     hosts = {r["headers"]["Host"].split(":")[0] for r in server.requests if r["path"] != "/robots.txt"}
     assert hosts == {"localhost", "127.0.0.1"}
@@ -54,44 +53,49 @@ def test_a_sharded_direct_crawl_records_every_policy_once(server, write_config, 
 def test_a_crawl_process_that_dies_is_told_and_the_others_take_its_sites(server, write_config, db_path):
     """A forked crawl process dies at once (out of memory, say): the run ends, says so in one line, and
     the sites it never took are fetched by the other process."""
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT, rows
-    from tests.pages import policy_html
-
     for n in range(4):
         server.route(f"/p{n}", policy_html(title=f"Privacy Policy {n}"))
-    urls = {f"p{n}": server.url(f"/p{n}").replace("127.0.0.1", "localhost" if n % 2 else "127.0.0.1") for n in range(4)}
-    config = write_config("".join(f"[policies.{pid}]\nurl = '{url}'\n" for pid, url in urls.items()))
-    script = ("import os\n"
-              "import crawler.direct, crawler.run\n"
-              "crawler.run.SHARD_MIN = 2\n"
-              "parent, crawl = os.getpid(), crawler.direct._crawl\n"
-              "crawler.direct._crawl = lambda *a: crawl(*a) if os.getpid() == parent else os._exit(9)\n"
-              "from policydiff.config import load_config\n"
-              "from policydiff.jobs import crawl_now\n"
-              f"config = load_config({str(config)!r})\n"
-              f"print(*crawl_now(config, {str(db_path)!r}, config.pick([])), sep='\\n')\n")
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
+    config = write_config(two_sites(server, 4))
+    done = run_crawl(db_path, config, prelude=SHARDED + (
+        "import os, crawler.direct\n"
+        "parent, crawl = os.getpid(), crawler.direct._crawl\n"
+        "crawler.direct._crawl = lambda *a: crawl(*a) if os.getpid() == parent else os._exit(9)\n"))
     assert "a crawl process ended with exit code 9" in done.stderr
-    assert sorted(line.split()[1] for line in done.stdout.splitlines()) == ["new-version"] * 4
+    assert sorted(line.split()[1] for line in done.stdout.splitlines()[:-1]) == ["new-version"] * 4
     assert rows(db_path, "SELECT count(*) AS n FROM fetches")[0]["n"] == 4
+
+
+def test_an_archive_error_in_one_crawl_process_stops_them_all(server, write_config, db_path):
+    """One process cannot write the archive: the other's fetcher takes no more pages (it would only
+    fail alike), and nothing is left for the spider. Each site has 20 pages, 0.2 s apart."""
+    for n in range(40):
+        server.route(f"/p{n}", policy_html(title=f"Privacy Policy {n}"))
+    config = write_config(two_sites(server, 40), crawl="delay = 0.2\n")
+    done = run_crawl(db_path, config, overrides={"CONCURRENT_REQUESTS": 2}, prelude=SHARDED + (
+        "import crawler.direct\n"
+        "from archive.db import ArchiveError\n"
+        "record = crawler.direct.record_page\n"
+        "def broken(db, page):  # for the process that has the site on 127.0.0.1\n"
+        "    if '127.0.0.1' in page.url:\n"
+        "        raise ArchiveError('cannot write the archive: disk I/O error (free disk space ...)')\n"
+        "    return record(db, page)\n"
+        "crawler.direct.record_page = broken\n"))
+    assert "cannot write the archive: disk I/O error" in done.stderr and "Traceback" not in done.stderr
+    pages = [r for r in server.requests if r["path"] != "/robots.txt"]
+    assert 2 <= len(pages) < 20, len(pages)  # a page or two from each site, not all 20 of the other's
+    assert done.stdout.splitlines()[-1] == "False"  # nothing was handed to the spider
+    assert rows(db_path, "SELECT count(*) AS n FROM fetches")[0]["n"] < 10
 
 
 def test_a_forked_crawl_process_dies_with_a_killed_crawl(write_config, db_path):
     """kill -9 of the crawl mid-run: its forked copy, which holds the writer lock too, ends with it."""
     import os
     import signal
-    import subprocess
-    import sys
     import threading
     from contextlib import ExitStack
     from pathlib import Path
 
     from policydiff.server import SiteServer
-    from tests.conftest import ROOT
     from tests.faults import handlers
     from tests.test_pipeline import gone, wait_until
 
@@ -105,13 +109,7 @@ def test_a_forked_crawl_process_dies_with_a_killed_crawl(write_config, db_path):
         config = write_config("".join(f"[policies.p{n}]\nurl = '{server.url('/privacy')}'\n"
                                       for n, server in enumerate(servers)),
                               crawl="delay = 0\ntimeout = 60\nretries = 0\n")
-        script = ("import crawler.run\n"
-                  "crawler.run.SHARD_MIN = 2\n"
-                  "from policydiff.config import load_config\n"
-                  "from policydiff.jobs import crawl_now\n"
-                  f"config = load_config({str(config)!r})\n"
-                  f"crawl_now(config, {str(db_path)!r}, config.pick([]))\n")
-        crawl = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT)
+        crawl = subprocess.Popen(crawl_command(db_path, config, prelude=SHARDED), cwd=ROOT)
         stack.callback(crawl.kill)
 
         def children() -> list[int]:

@@ -4,40 +4,21 @@ from __future__ import annotations
 
 import gzip
 import json
-import subprocess
-import sys
 
-from tests.conftest import ROOT, rows
+from tests.conftest import rows, run_crawl
 from tests.pages import policy_html
 
 PAGE = policy_html().encode()
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 
 
-def crawl_in_process(db_path, config, **overrides) -> str:
-    """crawler.run.crawl in a fresh interpreter (a reactor starts once per process); prints whether
-    Scrapy was imported."""
-    script = (
-        "import sys\n"
-        "from policydiff.config import load_config\n"
-        "from policydiff.jobs import crawl_now\n"
-        f"config = load_config({str(config)!r})\n"
-        f"lines = crawl_now(config, {str(db_path)!r}, config.pick([]), {overrides!r})\n"
-        "print(*lines, sep='\\n')\n"
-        "print('scrapy' in sys.modules)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 def test_plain_fetches_are_settled_without_starting_scrapy(server, write_config, db_path):
     server.route("/a", PAGE, etag='"a1"')
     server.route("/b", policy_html(title="Privacy Notice"), headers={**HTML, "Last-Modified": "Mon, 02 Nov 2026 10:00:00 GMT"})
     config = write_config(f"[policies.a]\nurl = '{server.url('/a')}'\n[policies.b]\nurl = '{server.url('/b')}'\n")
-    first = crawl_in_process(db_path, config)
+    first = run_crawl(db_path, config).stdout
     assert first.split()[-1] == "False" and first.count("new-version") == 2
-    second = crawl_in_process(db_path, config)
+    second = run_crawl(db_path, config).stdout
     assert second.split()[-1] == "False"
     assert [line.split()[:2] for line in second.splitlines()[:2]] == [["a", "not-modified"], ["b", "unchanged"]]
     pages = [r for r in server.requests if r["path"] != "/robots.txt"]
@@ -55,7 +36,7 @@ def test_both_paths_archive_the_same_fetch(server, write_config, tmp_path):
     archived = {}
     for direct in (True, False):
         db_path = tmp_path / f"direct-{direct}.db"
-        crawl_in_process(db_path, config, POLICYDIFF_DIRECT=direct)
+        run_crawl(db_path, config, overrides={"POLICYDIFF_DIRECT": direct})
         archived[direct] = rows(db_path, "SELECT f.policy, f.outcome, f.status, f.reason, f.etag, s.sha256, s.headers,"
                                          " v.text FROM fetches f LEFT JOIN snapshots s ON s.id = f.snapshot"
                                          " LEFT JOIN versions v ON v.id = f.version ORDER BY f.policy")
@@ -72,7 +53,7 @@ def test_with_no_retries_a_fault_is_recorded_after_one_attempt(server, write_con
     with socket_closed_port() as port:
         config = write_config(f"[policies.busy]\nurl = '{server.url('/busy')}'\n"
                               f"[policies.down]\nurl = 'http://127.0.0.1:{port}/privacy'\n", crawl="delay = 0\nretries = 0\n")
-        out = crawl_in_process(db_path, config)
+        out = run_crawl(db_path, config).stdout
     assert out.split()[-1] == "False"
     assert len(server.hits("/busy")) == 1
     reasons = {r["policy"]: r["reason"] for r in rows(db_path, "SELECT policy, reason FROM fetches")}
@@ -85,7 +66,7 @@ def test_one_request_at_a_time_per_site_with_the_delay_also_across_the_handoff(s
     server.route("/moved", status=301, headers={"Location": server.url("/p1")})
     config = write_config("".join(f"[policies.{p}]\nurl = '{server.url('/' + p)}'\n" for p in ("p1", "p2", "moved")),
                           crawl="delay = 0.4\n")
-    crawl_in_process(db_path, config)
+    run_crawl(db_path, config)
     times = [r["at"] for r in server.requests]
     # direct: robots, p1, p2, moved; the spider: robots, moved, p1 (the redirect's target)
     assert len(times) == 7
@@ -124,7 +105,7 @@ def test_behind_a_proxy_every_request_goes_through_it(server, write_config, db_p
     server.route("http://policy.invalid/privacy", PAGE)  # what a proxy is asked for: the absolute URL
     monkeypatch.setenv("http_proxy", server.url())
     config = write_config("[policies.shop]\nurl = 'http://policy.invalid/privacy'\n")
-    out = crawl_in_process(db_path, config)
+    out = run_crawl(db_path, config).stdout
     assert out.splitlines()[0].split()[:2] == ["shop", "new-version"]
     assert [r["path"] for r in server.requests] == ["http://policy.invalid/robots.txt", "http://policy.invalid/privacy"]
 
@@ -140,7 +121,7 @@ def test_a_body_shorter_than_its_content_length_is_never_recorded_as_a_page(serv
 
     server.route("/short", handler=short)
     config = write_config(f"[policies.short]\nurl = '{server.url('/short')}'\n", crawl="delay = 0\nretries = 0\n")
-    crawl_in_process(db_path, config)
+    run_crawl(db_path, config)
     fetch = rows(db_path, "SELECT outcome, reason, snapshot FROM fetches")[0]
     assert fetch["outcome"] == "rejected" and fetch["reason"].startswith("truncated:") and fetch["snapshot"] is None
 
@@ -151,7 +132,7 @@ def test_multi_member_gzip_is_read_whole(server, write_config, db_path):
     server.route("/gz2", gzip.compress(PAGE[:half]) + gzip.compress(PAGE[half:]),
                  headers={**HTML, "Content-Encoding": "gzip"})
     config = write_config(f"[policies.gz2]\nurl = '{server.url('/gz2')}'\n")
-    crawl_in_process(db_path, config)
+    run_crawl(db_path, config)
     assert rows(db_path, "SELECT s.size FROM fetches f JOIN snapshots s ON s.id = f.snapshot")[0]["size"] == len(PAGE)
 
 
@@ -159,18 +140,12 @@ def test_a_recording_failure_costs_only_its_own_page(server, write_config, db_pa
     server.route("/a", PAGE)
     server.route("/b", policy_html(title="Privacy Notice"))
     config = write_config(f"[policies.a]\nurl = '{server.url('/a')}'\n[policies.b]\nurl = '{server.url('/b')}'\n")
-    script = ("import crawler.direct\n"
-              "record = crawler.direct.record_page\n"
-              "def flaky(db, page):\n"
-              "    if page.policy.id == 'a':\n"
-              "        raise RuntimeError('a bug')\n"
-              "    return record(db, page)\n"
-              "crawler.direct.record_page = flaky\n"
-              "from policydiff.config import load_config\n"
-              "from policydiff.jobs import crawl_now\n"
-              f"config = load_config({str(config)!r})\n"
-              f"print(*crawl_now(config, {str(db_path)!r}, config.pick([])), sep='\\n')\n")
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
+    done = run_crawl(db_path, config, prelude=("import crawler.direct\n"
+                                               "record = crawler.direct.record_page\n"
+                                               "def flaky(db, page):\n"
+                                               "    if page.policy.id == 'a':\n"
+                                               "        raise RuntimeError('a bug')\n"
+                                               "    return record(db, page)\n"
+                                               "crawler.direct.record_page = flaky\n"))
     assert "recording http" in done.stderr and "RuntimeError: a bug" in done.stderr
     assert [r["policy"] for r in rows(db_path, "SELECT policy FROM fetches WHERE outcome = 'new-version'")] == ["b"]

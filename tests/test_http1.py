@@ -3,6 +3,7 @@ HTTP/1.1 frames a body, and the answers it must refuse."""
 
 from __future__ import annotations
 
+import threading
 import time
 from http.client import BadStatusLine, IncompleteRead
 
@@ -22,7 +23,7 @@ def raw(*answers: bytes, close: bool = False):
 
 
 def get(server, path: str, *, limit: int = 1 << 20) -> tuple[Connection, object]:
-    connection = Connection("http", f"127.0.0.1:{server.port}", timeout=5)
+    connection = Connection("http", f"127.0.0.1:{server.port}")
     return connection, connection.get(path, {"Accept": "text/html"}, limit=limit, deadline=time.monotonic() + 5)
 
 
@@ -89,3 +90,30 @@ def test_an_answer_that_is_not_http_is_refused(server):
     server.route("/junk", handler=raw(b"SSH-2.0-OpenSSH_9.2\r\n\r\n", close=True))
     with pytest.raises(BadStatusLine):
         get(server, "/junk")
+
+
+def test_one_deadline_bounds_a_server_that_trickles_its_headers(server):
+    """Each header line arrives well within any per-read timeout; the answer never completes. The
+    deadline ends the wait (http.client read each header line under its own timeout: no bound)."""
+    stop = threading.Event()
+
+    def trickle(handler) -> None:
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\n")
+        end = time.monotonic() + 30  # a client with no deadline would fail the test, not hang it
+        while not stop.wait(0.05) and time.monotonic() < end:
+            try:
+                handler.wfile.write(b"X-Slow: 1\r\n")
+                handler.wfile.flush()
+            except OSError:
+                return  # the client gave up
+        handler.close_connection = True
+
+    server.route("/slow", handler=trickle)
+    connection = Connection("http", f"127.0.0.1:{server.port}")
+    started = time.monotonic()
+    try:
+        with pytest.raises(TimeoutError):
+            connection.get("/slow", {}, limit=1000, deadline=started + 1)
+        assert time.monotonic() - started < 10  # the trickle itself would go on until the test ends
+    finally:
+        stop.set()
