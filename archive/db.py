@@ -35,6 +35,10 @@ def open_db(path: str | os.PathLike, *, readonly: bool = False) -> sqlite_utils.
             # except for the last transactions on power loss, which a re-fetch repairs.
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
+            # Copy the WAL into the file (with its fsyncs) every 10,000 pages (40 MB) rather than SQLite's
+            # 1,000: a first crawl of 1000 policies writes about 15,000 pages, and checkpointing them in
+            # 15 rounds instead of 2 was 0.2-0.5 s of its 3.6 s. Closing the last connection checkpoints.
+            db.execute("PRAGMA wal_autocheckpoint = 10000")
             migrate(db)
     except sqlite3.DatabaseError as exc:
         raise ArchiveError(f"cannot open archive {path}: {exc} (check the path, free disk space and permissions)") from None
