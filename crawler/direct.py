@@ -105,33 +105,39 @@ def _crawl(sites: list, taken, db_path: str, options: Options, conditional: dict
     send.close()
     handoffs: list[Handoff] = []
     ready_at = 0.0
-    db = open_db(db_path)  # after the fork: the fetching process never touches the archive
     try:
-        while (batch := _receive(receive, fetcher)) is not None:
-            pages = [item for kind, item in batch if kind == "page"]
-            for handoff, ready in (item for kind, item in batch if kind == "handoff"):
-                handoffs.append(handoff)
-                ready_at = max(ready_at, ready)
-            # The answers that need no parse (304s, failures) commit together: a commit per fetch was half
-            # the cost of recording a 304. A page that must be parsed commits alone, holding the write
-            # lock only for its own writes (other processes may be recording too).
-            quick = [page for page in pages if page.status == 304 or page.error]
-            if quick:
-                with record_batch(db):
-                    for page in quick:
-                        _record(db, page)
-                        backlog.release()
-            for page in pages:
-                if not (page.status == 304 or page.error):
-                    _record(db, page)
-                    backlog.release()
+        db = open_db(db_path)  # after the fork: the fetching process never touches the archive
+        try:
+            while (batch := _receive(receive, fetcher)) is not None:
+                for handoff, ready in (item for kind, item in batch if kind == "handoff"):
+                    handoffs.append(handoff)
+                    ready_at = max(ready_at, ready)
+                _record_all(db, [item for kind, item in batch if kind == "page"], backlog)
+        finally:
+            db.close()
     except ArchiveError as exc:
         logger.error(str(exc))  # one line; other pages would fail alike, so every process stops
         stop.value = 1
     finally:
-        db.close()
         _end(fetcher)
     return handoffs, ready_at
+
+
+def _record_all(db, pages: list[Page], backlog) -> None:
+    # The answers that need no parse (304s, failures) commit together: a commit per fetch was half the
+    # cost of recording a 304. A page that must be parsed commits alone, holding the write lock only
+    # for its own writes (other processes may be recording too).
+    batched, alone = [], []
+    for page in pages:
+        (batched if page.status == 304 or page.error else alone).append(page)
+    if batched:
+        with record_batch(db):
+            for page in batched:
+                _record(db, page)
+                backlog.release()
+    for page in alone:
+        _record(db, page)
+        backlog.release()
 
 
 def _fetch(parent: int, sites: list, taken, options: Options, conditional: dict, backlog, stop, send) -> None:
