@@ -5,7 +5,9 @@ import sys
 # sqlite-utils imports numpy when it is installed, only to map numpy's scalar types to column types
 # when it creates tables from Python values. The archive's tables come from SQL migrations and never
 # hold numpy values, and the import cost 0.12-0.16 s of every cron start on a machine with numpy.
-_absent = sys.modules.setdefault("numpy", None) is None
+_absent = "numpy" not in sys.modules
+if _absent:
+    sys.modules["numpy"] = None  # type: ignore[assignment] (makes `import numpy` fail: sqlite-utils skips it)
 try:
     import sqlite_utils  # noqa: F401 (imported first here, for the reason above)
 finally:

@@ -195,10 +195,11 @@ def _transaction(db: sqlite_utils.Database) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        db.execute("ROLLBACK TO fetch")
+        if db.conn.in_transaction:  # else SQLite rolled the whole batch back itself (a full disk): say why
+            db.execute("ROLLBACK TO fetch")
+            db.execute("RELEASE fetch")
         raise
-    finally:
-        db.execute("RELEASE fetch")
+    db.execute("RELEASE fetch")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import logging
 import multiprocessing
 import os
 from dataclasses import replace
+from typing import Iterator
 from urllib.parse import urlsplit
 
 from archive.db import ArchiveError, open_db
@@ -108,7 +109,7 @@ def _crawl(sites: list, taken, db_path: str, options: Options, conditional: dict
     try:
         db = open_db(db_path)  # after the fork: the fetching process never touches the archive
         try:
-            while (batch := _receive(receive, fetcher)) is not None:
+            for batch in _batches(receive, fetcher, sites, taken):
                 for handoff, ready in (item for kind, item in batch if kind == "handoff"):
                     handoffs.append(handoff)
                     ready_at = max(ready_at, ready)
@@ -118,9 +119,52 @@ def _crawl(sites: list, taken, db_path: str, options: Options, conditional: dict
     except ArchiveError as exc:
         logger.error(str(exc))  # one line; other pages would fail alike, so every process stops
         stop.value = 1
+        _drain(receive, backlog)
     finally:
         _end(fetcher)
     return handoffs, ready_at
+
+
+def _batches(receive, fetcher, sites: list, taken) -> Iterator[list]:
+    """What the fetching process sends, to its end. If it dies first, the sites no process has taken
+    yet go to the spider (those it was fetching lose this run's fetch: the next run has them)."""
+    while True:
+        try:
+            batch = receive.recv()
+        except EOFError:
+            break
+        if batch is None:
+            return
+        yield batch
+    rest = _untaken(sites, taken)
+    logger.error("the fetching process ended with exit code %s before it finished; the sites it was fetching "
+                 "may lack a fetch this run (the next run fetches them); %d sites it had not taken go to the "
+                 "spider", _ended(fetcher), len(rest))
+    yield [("handoff", (Handoff(policy), 0.0)) for _, policies in rest for policy in policies]
+
+
+def _untaken(sites: list, taken) -> list:
+    lock = taken.get_lock()
+    if not lock.acquire(timeout=1):  # the dead process held it: no site can be claimed safely
+        return []
+    try:
+        first, taken.value = taken.value, len(sites)
+    finally:
+        lock.release()
+    return sites[first:]
+
+
+def _drain(receive, backlog) -> None:
+    """Stopping: the fetching process ends by itself once its threads see the stop (killed, it could
+    leave the shared site counter locked for the other processes); what it still sends is dropped."""
+    for _ in range(BACKLOG):
+        backlog.release()  # wake the threads waiting for room, to see the stop
+    try:
+        while (batch := receive.recv()) is not None:
+            for _ in (kind for kind, _ in batch if kind == "page"):
+                backlog.release()
+    except EOFError:
+        pass
 
 
 def _record_all(db, pages: list[Page], backlog) -> None:
@@ -147,15 +191,6 @@ def _fetch(parent: int, sites: list, taken, options: Options, conditional: dict,
     send.send(None)  # done
 
 
-def _receive(receive, fetcher) -> list | None:
-    try:
-        return receive.recv()
-    except EOFError:
-        logger.error("the fetching process ended with exit code %s before it finished; the sites it had taken "
-                     "may lack a fetch this run (the next run fetches them)", _ended(fetcher))
-        return None
-
-
 def _record(db, page: Page) -> None:
     try:
         record_page(db, page)  # a changed page is parsed here: 1-2 ms for most policies
@@ -171,6 +206,6 @@ def _ended(process) -> int | None:
 
 
 def _end(process) -> None:
-    """Done, or stopped (an archive error, Ctrl-C): a process still fetching is not waited for."""
+    """Done (a forked process may still be exiting), or interrupted: not waited for."""
     process.kill()
     process.join()

@@ -256,10 +256,11 @@ class _Site:
         try:
             answer = self.conn.get(target, headers, limit=self.options.max_bytes,
                                    deadline=time.monotonic() + self.options.timeout)
-        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError, ssl.SSLEOFError):
             if fresh:
                 raise
-            # The site closed our idle keep-alive connection: ask again on a new one, as browsers do.
+            # The site closed our idle keep-alive connection (over TLS, a reset reads as an unexpected
+            # EOF): ask again on a new one, as browsers do.
             return self._exchange(target, headers, fresh=True)
         except TooLarge as exc:
             raise _Spider("larger than the size cap") from exc
@@ -289,7 +290,7 @@ def _headers(received: list[tuple[str, str]]) -> dict[str, str]:
 
 def _decode(body: bytes, encoding: str | None, cap: int) -> bytes:
     encoding = (encoding or "").strip().lower()
-    if encoding in ("", "identity"):
+    if encoding in ("", "identity") or not body:  # a 304 may name the encoding of a body it does not send
         return body
     if encoding not in ("gzip", "x-gzip", "deflate"):
         raise _Spider(f"content encoding {encoding}")

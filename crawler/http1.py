@@ -10,17 +10,22 @@ connection's end. Failures raise what http.client would (``RemoteDisconnected``,
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 import time
 from dataclasses import dataclass
-from http.client import BadStatusLine, HTTPException, IncompleteRead, LineTooLong, RemoteDisconnected
+from http.client import BadStatusLine, HTTPException, IncompleteRead, InvalidURL, LineTooLong, RemoteDisconnected
 
 __all__ = ["Answer", "Connection", "TooLarge"]
 
 _MAX_HEAD = 65536  # status line and headers, in bytes (http.client: 65536 a line)
 _MAX_HEADERS = 100  # as http.client
 _RECV = 65536
+# The end of the head: an empty line, each line ended by CRLF or, as RFC 9112 lets a client accept, LF.
+_HEAD_END = re.compile(rb"\r?\n\r?\n")
+_DECIMAL = re.compile(r"[0-9]+")
+_HEX = re.compile(rb"[0-9A-Fa-f]+")
 
 
 class TooLarge(Exception):
@@ -39,13 +44,11 @@ class Connection:
     unless the server closes it."""
 
     def __init__(self, scheme: str, netloc: str, tls: ssl.SSLContext | None = None):
-        self.host, self.port = _host_port(netloc, 443 if scheme == "https" else 80)
-        default = self.port == (443 if scheme == "https" else 80)
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        self.host_header = host if default else f"{host}:{self.port}"  # as http.client sends it
+        self.scheme, self.netloc = scheme, netloc  # read at the first request: a bad one fails that request
         self.tls = tls if scheme == "https" else None
         self.sock: socket.socket | None = None
         self.buffer = bytearray()  # received and not yet consumed
+        self._address: tuple[str, int, str] | None = None  # host, port, Host header
 
     @property
     def is_open(self) -> bool:
@@ -55,12 +58,14 @@ class Connection:
         """Send one GET and read its whole answer by ``deadline`` (monotonic: connecting, sending and
         every wait for data count; a host name's lookup is the resolver's). Raises TooLarge past
         ``limit`` bytes of body."""
-        lines = [f"GET {target} HTTP/1.1", f"Host: {self.host_header}", *(f"{k}: {v}" for k, v in headers.items())]
+        host, port, host_header = self._address or self._parse_address()
+        lines = [f"GET {target} HTTP/1.1", f"Host: {host_header}", *(f"{k}: {v}" for k, v in headers.items())]
         request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         try:
             if self.sock is None:
-                sock = socket.create_connection((self.host, self.port), _remaining(deadline))
-                self.sock = self.tls.wrap_socket(sock, server_hostname=self.host) if self.tls else sock
+                sock = socket.create_connection((host, port), _remaining(deadline))
+                sock.settimeout(_remaining(deadline))  # the TLS handshake counts too
+                self.sock = self.tls.wrap_socket(sock, server_hostname=host) if self.tls else sock
             self.sock.settimeout(_remaining(deadline))
             self.sock.sendall(request)
             answer, keep = self._answer(limit, deadline)
@@ -70,6 +75,25 @@ class Connection:
         if not keep or self.buffer:  # closing, or more than one answer came: never reuse
             self.close()
         return answer
+
+    def _parse_address(self) -> tuple[str, int, str]:
+        default = 443 if self.scheme == "https" else 80
+        hostport = self.netloc.rpartition("@")[2]  # credentials in a URL are not sent
+        if hostport.startswith("["):  # [IPv6]:port
+            host, _, rest = hostport[1:].partition("]")
+            port = rest[1:]
+        else:
+            host, _, port = hostport.partition(":")
+        if port and not (port.isascii() and port.isdigit()):
+            raise InvalidURL(f"nonnumeric port: {port!r}")
+        try:
+            host = host.encode("idna").decode("ascii")  # an internationalised name as DNS and Host know it
+        except UnicodeError:
+            raise InvalidURL(f"host name {host!r} cannot be encoded") from None
+        number = int(port) if port else default
+        shown = f"[{host}]" if ":" in host else host
+        self._address = host, number, shown if number == default else f"{shown}:{number}"  # as http.client
+        return self._address
 
     def close(self) -> None:
         if self.sock is not None:
@@ -84,41 +108,43 @@ class Connection:
         while 100 <= status < 200:  # interim answers (100 Continue, 103 Early Hints) come first
             version, status, headers = self._head(deadline)
         keep = version == "HTTP/1.1"
-        length = encoding = None
+        length = None
+        codings: list[str] = []  # transfer codings, in the order applied
         for name, value in headers:
             name = name.lower()
             if name == "content-length" and length is None:
                 length = value
             elif name == "transfer-encoding":
-                encoding = value.lower()
+                codings += [coding.strip() for coding in value.lower().split(",")]
             elif name == "connection":
                 tokens = value.lower()
                 keep = "close" not in tokens and (keep or "keep-alive" in tokens)
+        # Framing as RFC 9112 section 6.3 orders it; an unreadable length is ignored, as http.client does.
         if status in (204, 304):
             body = b""
-        elif encoding and "chunked" in encoding:
+        elif codings and codings[-1] == "chunked":
             body = self._chunked(limit, deadline)
-        elif length is not None and length.isdigit():
+        elif not codings and length is not None and _DECIMAL.fullmatch(length):
             if int(length) > limit:
                 raise TooLarge(f"Content-Length {length}")
             body = self._exactly(int(length), deadline)
-        else:  # the body ends with the connection (an unreadable length is ignored, as http.client does)
+        else:  # the body ends with the connection
             body, keep = self._to_end(limit, deadline), False
         return Answer(status, headers, body), keep
 
     def _head(self, deadline: float) -> tuple[str, int, list[tuple[str, str]]]:
         start = 0
-        while (end := self.buffer.find(b"\r\n\r\n", start)) < 0:
+        while (end := _HEAD_END.search(self.buffer, start)) is None:
             if len(self.buffer) > _MAX_HEAD:
                 raise LineTooLong("header")
             start = max(0, len(self.buffer) - 3)
             if not self._receive(deadline):
                 raise RemoteDisconnected("Remote end closed connection without response")
-        head = self._take(end).decode("latin-1")
-        del self.buffer[:4]
-        status_line, *lines = head.split("\r\n")
+        head = self._take(end.start()).decode("latin-1")
+        del self.buffer[:end.end() - end.start()]
+        status_line, *lines = (line.removesuffix("\r") for line in head.split("\n"))
         parts = status_line.split(None, 2)
-        if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit() or len(parts[1]) != 3:
+        if len(parts) < 2 or not parts[0].startswith("HTTP/") or not _DECIMAL.fullmatch(parts[1]) or len(parts[1]) != 3:
             raise BadStatusLine(status_line)
         if len(lines) > _MAX_HEADERS:
             raise HTTPException(f"got more than {_MAX_HEADERS} headers")
@@ -145,24 +171,23 @@ class Connection:
         return data
 
     def _line(self, deadline: float, partial: list[bytes]) -> bytes:
-        while (end := self.buffer.find(b"\r\n")) < 0:
+        while (end := self.buffer.find(b"\n")) < 0:
             if len(self.buffer) > _MAX_HEAD:
                 raise LineTooLong("chunk size")
             if not self._receive(deadline):
                 raise IncompleteRead(b"".join(partial))
         line = self._take(end)
-        del self.buffer[:2]
-        return line
+        del self.buffer[:1]
+        return line.removesuffix(b"\r")
 
     def _chunked(self, limit: int, deadline: float) -> bytes:
         parts: list[bytes] = []
         size = 0
         while True:
             line = self._line(deadline, parts).split(b";", 1)[0].strip()
-            try:
-                chunk = int(line, 16)
-            except ValueError:
-                raise IncompleteRead(b"".join(parts)) from None
+            if not _HEX.fullmatch(line):
+                raise IncompleteRead(b"".join(parts))
+            chunk = int(line, 16)
             if chunk == 0:
                 while self._line(deadline, parts):  # trailer fields, up to the empty line
                     pass
@@ -194,15 +219,3 @@ def _remaining(deadline: float) -> float:
     if left <= 0:
         raise TimeoutError("no complete answer within the timeout")
     return left
-
-
-def _host_port(netloc: str, default: int) -> tuple[str, int]:
-    hostport = netloc.rpartition("@")[2]  # credentials in a URL are not sent
-    if hostport.startswith("["):  # [IPv6]:port
-        host, _, rest = hostport[1:].partition("]")
-        port = rest[1:]
-    else:
-        host, _, port = hostport.partition(":")
-    if port and not port.isdigit():
-        raise ValueError(f"port {port!r}")
-    return host, int(port) if port else default

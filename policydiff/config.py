@@ -129,6 +129,10 @@ def _policy(path: Path, pid: str, table: Any) -> Policy:
         raise fail("missing url")
     if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
         raise fail(f"url {url!r} is not an http(s) URL")
+    try:
+        urlsplit(url).port  # noqa: B018 (raises for a port that is not a number from 0 to 65535)
+    except ValueError:
+        raise fail(f"url {url!r} has a port that is not a number from 0 to 65535") from None
     select, remove = _selectors(table, "select", fail), _selectors(table, "remove", fail)
     try:
         from crawler.extract import check_selectors  # import here: config loading must stay cheap

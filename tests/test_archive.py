@@ -105,3 +105,26 @@ def test_opening_the_archive_does_not_import_numpy_for_sqlite_utils(tmp_path):
                           env={**os.environ, "PYTHONPATH": str(tmp_path)})
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "True"]
+
+
+def test_a_batch_records_each_fetch_all_or_nothing_and_a_full_archive_says_so(db):
+    """Fetches in one transaction (crawler.record.record_batch): a fetch that fails leaves the others;
+    when SQLite gives up the whole batch (the archive is full), the error says why."""
+    from archive.db import ArchiveError
+    from crawler.record import Page, record_batch, record_page
+
+    policy = Policy(id="p", name="P", url="https://p.example/privacy")
+    ghost = Policy(id="ghost", name="G", url="https://g.example/privacy")  # not in the archive: refused
+    refused = {"error": "refused: the server refused the connection", "started_at": "2026-01-01T00:00:00Z"}
+    with record_batch(db):
+        record_page(db, Page(policy=policy, url=policy.url, **refused))
+        with pytest.raises(sqlite3.IntegrityError):
+            record_page(db, Page(policy=ghost, url=ghost.url, **refused))
+        record_page(db, Page(policy=policy, url=policy.url, **refused))
+    assert [r["policy"] for r in db.query("SELECT policy FROM fetches")] == ["p", "p"]
+    db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0]}")
+    with pytest.raises(ArchiveError, match="full"):
+        with record_batch(db):
+            record_page(db, Page(policy=policy, url=policy.url, **refused))
+            record_page(db, Page(policy=policy, url=policy.url, **{**refused, "error": "x" * 200_000}))
+    assert db.execute("SELECT count(*) FROM fetches").fetchone()[0] == 2

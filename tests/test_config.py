@@ -28,6 +28,7 @@ def test_ota_sample_declarations_load_with_ranges():
     ("[policies.a]\nurl = 'https://a.example/p'\ncolour = 'red'\n", "policy 'a': unknown key 'colour'"),
     ("[policies.a]\nname = 'A'\n", "policy 'a': missing url"),
     ("[policies.a]\nurl = 'file:///etc/passwd'\n", "policy 'a': url 'file:///etc/passwd' is not an http(s) URL"),
+    ("[policies.a]\nurl = 'https://a.example:https/p'\n", "policy 'a': url 'https://a.example:https/p' has a port"),
     ("[policies.a]\nurl = 'https://a.example/p'\nselect = ['main >> p']\n", "policy 'a': "),
     ("[policies.a]\nurl = 'https://a.example/p'\nselect = [{ startBefore = 'h1', middle = 'p' }]\n", "policy 'a': "),
     ("[policies.a]\nurl = 'https://a.example/p'\n[policies.a]\nurl = 'https://b.example/p'\n",

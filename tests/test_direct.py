@@ -149,3 +149,14 @@ def test_a_recording_failure_costs_only_its_own_page(server, write_config, db_pa
                                                "crawler.direct.record_page = flaky\n"))
     assert "recording http" in done.stderr and "RuntimeError: a bug" in done.stderr
     assert [r["policy"] for r in rows(db_path, "SELECT policy FROM fetches WHERE outcome = 'new-version'")] == ["b"]
+
+
+def test_a_fetching_process_that_dies_leaves_its_untaken_sites_to_the_spider(server, write_config, db_path):
+    server.route("/a", PAGE)
+    server.route("/b", policy_html(title="Privacy Notice"))
+    config = write_config(f"[policies.a]\nurl = '{server.url('/a')}'\n"
+                          f"[policies.b]\nurl = '{server.url('/b').replace('127.0.0.1', 'localhost')}'\n")
+    done = run_crawl(db_path, config, prelude="import os, crawler.direct\ncrawler.direct._fetch = lambda *a: os._exit(9)\n")
+    assert "the fetching process ended with exit code 9" in done.stderr and "2 sites it had not taken" in done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split()[1] for line in lines[:-1]] == ["new-version", "new-version"] and lines[-1] == "True"

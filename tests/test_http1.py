@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from http.client import BadStatusLine, IncompleteRead
+from http.client import BadStatusLine, IncompleteRead, InvalidURL
 
 import pytest
 
@@ -117,3 +117,36 @@ def test_one_deadline_bounds_a_server_that_trickles_its_headers(server):
         assert time.monotonic() - started < 10  # the trickle itself would go on until the test ends
     finally:
         stop.set()
+
+
+def test_lines_ended_by_a_bare_line_feed_are_read(server):
+    """RFC 9112 lets a client accept LF for CRLF, as http.client and Twisted do."""
+    server.route("/lf", handler=raw(b"HTTP/1.1 200 OK\nContent-Type: text/html\nContent-Length: 2\n\nok"))
+    server.route("/lf-chunked", handler=raw(b"HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n2\nok\n0\n\n"))
+    for path in ("/lf", "/lf-chunked"):
+        assert get(server, path)[1].body == b"ok"
+
+
+def test_transfer_encoding_frames_the_body_before_content_length(server):
+    server.route("/te", handler=raw(b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                    b"2\r\nok\r\n0\r\n\r\n"))
+    # A final coding other than chunked: the body runs to the connection's end (RFC 9112, 6.3).
+    server.route("/te-other", handler=raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\nContent-Length: 1\r\n"
+                                          b"\r\nall of it", close=True))
+    assert get(server, "/te")[1].body == b"ok"
+    assert get(server, "/te-other")[1].body == b"all of it"
+
+
+@pytest.mark.parametrize("netloc, address", [
+    ("bücher.example", ("xn--bcher-kva.example", 80, "xn--bcher-kva.example")),
+    ("[::1]:8080", ("::1", 8080, "[::1]:8080")),
+    ("user:secret@shop.example:443", ("shop.example", 443, "shop.example:443")),
+])
+def test_host_names_are_sent_as_dns_knows_them(netloc, address):
+    assert Connection("http", netloc)._parse_address() == address
+
+
+def test_a_port_that_is_not_a_number_fails_the_request_not_the_connection_object():
+    connection = Connection("http", "shop.example:abc")  # made for every site: must not raise
+    with pytest.raises(InvalidURL):
+        connection.get("/privacy", {}, limit=100, deadline=time.monotonic() + 5)
