@@ -52,10 +52,9 @@ def fetch_direct(policies: list, db_path: str, options: Options, *, processes: i
     shared counter by whichever fetcher has a thread free, so the copies finish together however the
     work falls, and a site is only ever asked by one of them.
     """
-    grouped: dict[tuple[str, str], list] = {}
+    grouped: dict[str, list] = {}  # by host name, as Scrapy's download slots: any scheme, any port
     for policy in policies:
-        parts = urlsplit(policy.url)
-        grouped.setdefault((parts.scheme.lower(), parts.netloc.lower()), []).append(policy)
+        grouped.setdefault(urlsplit(policy.url).hostname or "", []).append(policy)
     sites = list(grouped.items())
     db = open_db(db_path)
     try:

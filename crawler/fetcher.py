@@ -139,21 +139,24 @@ class Fetcher:
                     taken.value += 1
                 if index >= len(sites):
                     return
-                (scheme, netloc), policies = sites[index]
-                self._site(scheme, netloc, policies)
+                self._host(sites[index][1])
         finally:
             self.results.put(None)  # this thread is done
 
-    def _site(self, scheme: str, netloc: str, policies: list) -> None:
-        site = _Site(scheme, netloc, self.options)
-        try:
-            robots = site.robots() if self.options.obey_robots else None
-        except (OSError, http.client.HTTPException):
-            robots = None  # no answer: everything allowed, as Scrapy does (the page's own fetch fails alike)
-        except Exception:  # noqa: BLE001 (a redirect, or anything unforeseen: the spider fetches it and decides)
-            robots = False
+    def _host(self, policies: list) -> None:
+        """One host's policies in turn, with the delay between any two requests to it: Scrapy's download
+        slot is the host name, whatever the scheme or port. Each origin (scheme, host and port) has its
+        own connection and robots.txt."""
+        host = _Host(self.options)
+        origins: dict[tuple[str, str], tuple[_Site, Protego | bool | None]] = {}
         try:
             for policy in policies:
+                parts = urlsplit(policy.url)
+                origin = (parts.scheme.lower(), parts.netloc.lower())
+                if origin not in origins:
+                    site = _Site(*origin, self.options, host)
+                    origins[origin] = (site, self._robots(site))
+                site, robots = origins[origin]
                 if not _allowed(robots, policy.url, site.user_agent):
                     self._hand_off(Handoff(policy), site, "robots.txt")  # the spider records it in its words
                     continue
@@ -169,11 +172,22 @@ class Fetcher:
                 if not queued:
                     self.backlog.release()  # handed off: nothing waits to be recorded
         finally:
-            site.close()
+            for site, _ in origins.values():
+                site.close()
+
+    def _robots(self, site: "_Site") -> Protego | bool | None:
+        if not self.options.obey_robots:
+            return None
+        try:
+            return site.robots()
+        except (OSError, http.client.HTTPException):
+            return None  # no answer: everything allowed, as Scrapy does (the page's own fetch fails alike)
+        except Exception:  # noqa: BLE001 (a redirect, or anything unforeseen: the spider fetches it and decides)
+            return False
 
     def _fetch(self, site: "_Site", policy) -> bool:
         """Fetch one page: True when it was queued for recording, False when handed to the spider."""
-        site.pause()  # before the clock starts: the delay is politeness, not the site's answer time
+        site.host.pause()  # before the clock starts: the delay is politeness, not the site's answer time
         started = datetime.now(timezone.utc)
         clock = time.monotonic()
         try:
@@ -210,7 +224,7 @@ class Fetcher:
     def _hand_off(self, handoff: Handoff, site: "_Site", why: str) -> bool:
         logger.info("GET %s: handed to the spider (%s)", handoff.policy.url, why)
         # With the moment the spider may ask this site again: its delay after our last request.
-        self.results.put(("handoff", (handoff, site.last + self.options.delay)))
+        self.results.put(("handoff", (handoff, site.host.last + self.options.delay)))
         return False
 
 
@@ -224,18 +238,32 @@ def _allowed(robots: Protego | bool | None, url: str, user_agent: str) -> bool:
         return False
 
 
-class _Site:
-    """One keep-alive connection to a site, with the politeness delay between its requests."""
+class _Host:
+    """When a host was last asked, by any of its origins: the politeness delay is per host."""
 
-    def __init__(self, scheme: str, netloc: str, options: Options):
-        self.scheme, self.netloc, self.options = scheme, netloc, options
-        self.user_agent = options.headers["User-Agent"]
-        self.conn = Connection(scheme, netloc, _TLS)
+    def __init__(self, options: Options):
+        self.options = options
         self.last = 0.0  # monotonic time of the last request
 
+    def pause(self) -> None:
+        """Scrapy's DOWNLOAD_DELAY between two requests to one host (0.5-1.5x when randomized)."""
+        if self.last and self.options.delay:
+            wait = self.options.delay * (random.uniform(0.5, 1.5) if self.options.randomize else 1.0)
+            time.sleep(max(0.0, self.last + wait - time.monotonic()))
+
+
+class _Site:
+    """One keep-alive connection to an origin (scheme, host and port) of a host."""
+
+    def __init__(self, scheme: str, netloc: str, options: Options, host: _Host):
+        self.scheme, self.netloc, self.options, self.host = scheme, netloc, options, host
+        self.user_agent = options.headers["User-Agent"]
+        self.conn = Connection(scheme, netloc, _TLS)
+
     def robots(self) -> Protego:
-        """The site's robots.txt rules, as Scrapy reads them: the body of any answer but a redirect (a
+        """The origin's robots.txt rules, as Scrapy reads them: the body of any answer but a redirect (a
         404 page parses as no rules); raises _Spider for a redirect, or a transport error."""
+        self.host.pause()  # another origin of the host may just have been asked
         answer = self.get(f"{self.scheme}://{self.netloc}/robots.txt", {})
         if answer.status in _REDIRECT:
             raise _Spider(f"robots.txt answered {answer.status}")
@@ -248,7 +276,7 @@ class _Site:
         try:
             return self._exchange(target, headers, fresh=not self.conn.is_open)
         finally:
-            self.last = time.monotonic()
+            self.host.last = time.monotonic()
 
     def _exchange(self, target: str, headers: dict[str, str], *, fresh: bool) -> _Answer:
         if self.scheme not in ("http", "https"):
@@ -268,12 +296,6 @@ class _Site:
         # The body is decoded here, and its encoding no longer applies, as Scrapy's middleware does.
         return _Answer(answer.status, headers, _decode(answer.body, headers.pop("Content-Encoding", None),
                                                        self.options.max_bytes))
-
-    def pause(self) -> None:
-        """Scrapy's DOWNLOAD_DELAY between two requests to one site (0.5-1.5x when randomized)."""
-        if self.last and self.options.delay:
-            wait = self.options.delay * (random.uniform(0.5, 1.5) if self.options.randomize else 1.0)
-            time.sleep(max(0.0, self.last + wait - time.monotonic()))
 
     def close(self) -> None:
         self.conn.close()

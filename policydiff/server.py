@@ -24,7 +24,7 @@ class Route:
 
 
 class SiteServer:
-    def __init__(self):
+    def __init__(self, host: str = "127.0.0.1"):  # any of 127.0.0.0/8: one host name per server
         self.routes: dict[str, Route] = {}
         self.requests: list[dict] = []
         server = self
@@ -62,13 +62,16 @@ class SiteServer:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if not host.startswith("127."):
+            raise ValueError(f"{host}: the site server listens on loopback only")
+        self.host = host
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def route(self, path: str, body: bytes | str = b"", **kwargs) -> Route:
         route = Route(body=body.encode() if isinstance(body, str) else body, **kwargs)

@@ -102,8 +102,9 @@ def test_a_forked_crawl_process_dies_with_a_killed_crawl(write_config, db_path):
     stop = threading.Event()
     with ExitStack() as stack:
         stack.callback(stop.set)
-        # 20 sites whose pages never answer: more than one process's 16 threads, so both take some.
-        servers = [stack.enter_context(SiteServer()) for _ in range(20)]
+        # 20 sites (hosts 127.0.0.1-20) whose pages never answer: more than one process's 16 threads,
+        # so both take some.
+        servers = [stack.enter_context(SiteServer(f"127.0.0.{n}")) for n in range(1, 21)]
         for server in servers:
             server.route("/privacy", handler=handlers.stall_headers(stop))
         config = write_config("".join(f"[policies.p{n}]\nurl = '{server.url('/privacy')}'\n"

@@ -74,6 +74,26 @@ def test_one_request_at_a_time_per_site_with_the_delay_also_across_the_handoff(s
     assert min(gaps) >= 0.4 * 0.5 - 0.01, gaps  # Scrapy's randomized delay: 0.5x to 1.5x
 
 
+def test_one_host_on_two_ports_is_one_site_for_politeness(server, write_config, db_path):
+    """Scrapy's download slot is the host name: two ports (or http and https) of one host are asked one
+    request at a time, with the delay between them, each port with its own robots.txt."""
+    from policydiff.server import SiteServer
+
+    with SiteServer() as other:
+        for site in (server, other):
+            site.route("/robots.txt", "User-agent: *\nAllow: /\n", headers={"Content-Type": "text/plain"})
+            for n in range(2):
+                site.route(f"/p{n}", policy_html(title=f"Privacy Policy {n}"))
+        config = write_config("".join(f"[policies.{name}{n}]\nurl = '{site.url(f'/p{n}')}'\n"
+                                      for name, site in (("a", server), ("b", other)) for n in range(2)),
+                              crawl="delay = 0.3\n")
+        run_crawl(db_path, config)
+        times = sorted(r["at"] for site in (server, other) for r in site.requests)
+    assert len(times) == 6  # two robots.txt, four pages
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert min(gaps) >= 0.3 * 0.5 - 0.01, gaps  # Scrapy's randomized delay: 0.5x to 1.5x
+
+
 class socket_closed_port:
     """A port on 127.0.0.1 that nothing listens on (bound, never listening, so nobody else takes it)."""
 
