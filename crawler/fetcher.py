@@ -1,8 +1,8 @@
-"""The fetching side of the direct path: threads, one per site at a time, in a process of their own.
+"""The fetching side of the direct path: threads, one per host at a time, in a process of their own.
 
 Each request is the one Scrapy would send (the same headers and the archive's validators, robots.txt
-obeyed, the politeness delay between two requests to a site), over one keep-alive HTTP/1.1 connection
-per site, for about 0.3 ms of CPU where Scrapy's per-request machinery spends 5 ms. What came back is
+obeyed, the politeness delay between two requests to a host), over one keep-alive HTTP/1.1 connection
+per origin, for about 0.3 ms of CPU where Scrapy's per-request machinery spends 5 ms. What came back is
 passed on to the recording process (crawler/direct.py) when it is a plain answer: a 304, a 200 from the
 page's own URL, or any other status that is neither a redirect nor worth a retry.
 
@@ -102,7 +102,8 @@ class _Answer:
 
 
 class Fetcher:
-    """Threads fetch, one per site at a time, taking sites in turn from the shared counter ``taken``;
+    """Threads fetch, one per host at a time, taking hosts (``sites``) in turn from the shared counter
+    ``taken``;
     ``batches`` yields what they got: ``("page", Page)`` and ``("handoff", (Handoff, ready_at))``.
 
     ``backlog`` (a process-shared semaphore) counts the pages fetched and not yet recorded: a thread
