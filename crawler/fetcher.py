@@ -103,8 +103,7 @@ class _Answer:
 
 class Fetcher:
     """Threads fetch, one per host at a time, taking hosts (``sites``) in turn from the shared counter
-    ``taken``;
-    ``batches`` yields what they got: ``("page", Page)`` and ``("handoff", (Handoff, ready_at))``.
+    ``taken``; ``batches`` yields what they got: ``("page", Page)`` and ``("handoff", (Handoff, ready_at))``.
 
     ``backlog`` (a process-shared semaphore) counts the pages fetched and not yet recorded: a thread
     takes one before each fetch and the recorder gives it back, so fetching waits for the archive rather
