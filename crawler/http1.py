@@ -86,10 +86,11 @@ class Connection:
             host, _, port = hostport.partition(":")
         if port and not (port.isascii() and port.isdigit()):
             raise InvalidURL(f"nonnumeric port: {port!r}")
-        try:
-            host = host.encode("idna").decode("ascii")  # an internationalised name as DNS and Host know it
-        except UnicodeError:
-            raise InvalidURL(f"host name {host!r} cannot be encoded") from None
+        if not host.isascii():
+            try:
+                host = host.encode("idna").decode("ascii")  # an internationalised name as DNS and Host know it
+            except UnicodeError:
+                raise InvalidURL(f"host name {host!r} cannot be encoded") from None
         number = int(port) if port else default
         shown = f"[{host}]" if ":" in host else host
         self._address = host, number, shown if number == default else f"{shown}:{number}"  # as http.client
