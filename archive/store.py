@@ -204,9 +204,11 @@ def _transaction(db: sqlite_utils.Database) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class _Snapshot:
-    """A body made ready before the write lock: its digest, and its compressed bytes when it is new."""
+    """A body made ready before the write lock: its digest, and either the id of the snapshot that
+    already holds it or its compressed bytes."""
 
     digest: str
+    known: int | None
     packed: bytes | None
 
 
@@ -214,17 +216,21 @@ def _prepare_snapshot(db: sqlite_utils.Database, body: bytes) -> _Snapshot:
     # Compressing takes as long as the rest of the write: outside the transaction, another process
     # recording (a shard of a large crawl) waits less for the lock.
     digest = hashlib.sha256(body).hexdigest()
-    known = db.execute("SELECT 1 FROM snapshots WHERE sha256 = ?", [digest]).fetchone()
-    return _Snapshot(digest, None if known else zlib.compress(body, SNAPSHOT_LEVEL))
+    row = db.execute("SELECT id FROM snapshots WHERE sha256 = ?", [digest]).fetchone()
+    if row:
+        return _Snapshot(digest, row[0], None)  # snapshots are append-only: still there under the lock
+    return _Snapshot(digest, None, zlib.compress(body, SNAPSHOT_LEVEL))
 
 
 def _store_snapshot(db: sqlite_utils.Database, fetch: Fetch, snapshot: _Snapshot) -> int:
+    if snapshot.known is not None:
+        return snapshot.known
+    # Another process may have stored the same body since it was prepared.
     row = db.execute("SELECT id FROM snapshots WHERE sha256 = ?", [snapshot.digest]).fetchone()
     if row:
         return row[0]
     headers: dict[str, Any] = {k.lower(): v for k, v in sorted(fetch.headers.items())}
-    packed = snapshot.packed if snapshot.packed is not None else zlib.compress(fetch.body, SNAPSHOT_LEVEL)
     return db.execute(
         "INSERT INTO snapshots (sha256, content_type, headers, size, compression, body) VALUES (?, ?, ?, ?, ?, ?)",
         [snapshot.digest, headers.get("content-type"), json.dumps(headers, sort_keys=True), len(fetch.body),
-         "zlib", packed]).lastrowid
+         "zlib", snapshot.packed]).lastrowid
