@@ -7,7 +7,7 @@ shards are spawned, a reactor cannot be forked, and split by host): recording a 
 compression, checks) is milliseconds of Python, and Scrapy runs one reactor on one core, so one core
 is the limit of a large crawl. Each process takes whole sites, so per-site politeness (one request at
 a time, the delay) holds exactly as in one process, and each records its own fetches (SQLite
-serialises the short write transactions; ``record_fetch`` is one transaction per fetch).
+serialises the short write transactions: one per fetch, or per batch of 304s and failures).
 """
 
 from __future__ import annotations

@@ -127,10 +127,11 @@ def _policy(path: Path, pid: str, table: Any) -> Policy:
     url = table.get("url")
     if not url:
         raise fail("missing url")
-    if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         raise fail(f"url {url!r} is not an http(s) URL")
     try:
-        urlsplit(url).port  # noqa: B018 (raises for a port that is not a number from 0 to 65535)
+        parts.port  # noqa: B018 (raises for a port that is not a number from 0 to 65535)
     except ValueError:
         raise fail(f"url {url!r} has a port that is not a number from 0 to 65535") from None
     select, remove = _selectors(table, "select", fail), _selectors(table, "remove", fail)
