@@ -36,7 +36,7 @@ from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain, count
-from typing import Iterable, Iterator, Literal, Sequence
+from typing import Iterable, Iterator, Literal, NamedTuple, Sequence
 
 __all__ = [
     "NEW_SIDE",
@@ -86,9 +86,9 @@ _TOKEN = re.compile(_WORD_PATTERN + r"|\s+|[^\w\s]")  # words, whitespace runs, 
 _ASCII_TOKEN = re.compile(r"\w+|\s+|[^\w\s]")  # same tokens on ASCII text, faster
 
 
-@dataclass(frozen=True)
-class Op:
-    """One block-level step.
+class Op(NamedTuple):
+    """One block-level step (a named tuple: a long diff makes thousands, and a frozen
+    dataclass's ``__init__`` costs five times as much).
 
     ``old_block``/``new_block`` hold the block texts (``None`` on a side the op lacks);
     ``old_index``/``new_index`` are 0-based block positions. For moves both sides are

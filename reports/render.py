@@ -187,7 +187,7 @@ def _clip(op: Op, limit: int) -> Op:
     def cut(text: str | None) -> str | None:
         return text if text is None or len(text) <= limit else text[:limit] + "…"
 
-    return replace(op, old_block=cut(op.old_block), new_block=cut(op.new_block), words=_clip_words(op.words, limit))
+    return op._replace(old_block=cut(op.old_block), new_block=cut(op.new_block), words=_clip_words(op.words, limit))
 
 
 def _cost(op: Op) -> int:
