@@ -84,10 +84,13 @@ class Options:
                             "Accept-Encoding": "gzip, deflate"},
                    delay=float(s["DOWNLOAD_DELAY"]), randomize=bool(s.get("RANDOMIZE_DOWNLOAD_DELAY", True)),
                    concurrency=int(s["CONCURRENT_REQUESTS"]), timeout=float(s["DOWNLOAD_TIMEOUT"]),
-                   max_bytes=int(s["DOWNLOAD_MAXSIZE"]), retries=int(s["RETRY_TIMES"]) if s["RETRY_ENABLED"] else 0,
+                   max_bytes=int(s["DOWNLOAD_MAXSIZE"]) or _NO_CAP, retries=int(s["RETRY_TIMES"]) if s["RETRY_ENABLED"] else 0,
                    retry_codes=frozenset(int(c) for c in s["RETRY_HTTP_CODES"]),
                    backoff=float(s["RETRY_BACKOFF_BASE"]), backoff_max=float(s["RETRY_BACKOFF_MAX"]),
                    obey_robots=bool(s["ROBOTSTXT_OBEY"]))
+
+
+_NO_CAP = 1 << 62  # DOWNLOAD_MAXSIZE = 0: no size cap, as Scrapy reads it
 
 
 class _Spider(Exception):
@@ -273,28 +276,32 @@ class _Site:
         parts = urlsplit(safe_url_string(url))
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         headers = {**self.options.headers, **conditional}
-        try:
-            return self._exchange(target, headers, fresh=not self.conn.is_open)
+        try:  # one deadline for the request, a second attempt included
+            return self._exchange(target, headers, time.monotonic() + self.options.timeout,
+                                  fresh=not self.conn.is_open)
         finally:
             self.host.last = time.monotonic()
 
-    def _exchange(self, target: str, headers: dict[str, str], *, fresh: bool) -> _Answer:
+    def _exchange(self, target: str, headers: dict[str, str], deadline: float, *, fresh: bool) -> _Answer:
         if self.scheme not in ("http", "https"):
             raise _Spider(f"scheme {self.scheme}")
         try:
-            answer = self.conn.get(target, headers, limit=self.options.max_bytes,
-                                   deadline=time.monotonic() + self.options.timeout)
+            answer = self.conn.get(target, headers, limit=self.options.max_bytes, deadline=deadline)
         except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError, ssl.SSLEOFError):
             if fresh:
                 raise
             # The site closed our idle keep-alive connection (over TLS, a reset reads as an unexpected
             # EOF): ask again on a new one, as browsers do.
-            return self._exchange(target, headers, fresh=True)
+            return self._exchange(target, headers, deadline, fresh=True)
         except TooLarge as exc:
             raise _Spider("larger than the size cap") from exc
         headers = _headers(answer.headers)
-        # The body is decoded here, and its encoding no longer applies, as Scrapy's middleware does.
-        return _Answer(answer.status, headers, _decode(answer.body, headers.pop("Content-Encoding", None),
+        # The body is decoded here, transfer codings first (the last applied is undone first), and the
+        # content coding no longer applies once undone, as Scrapy's middleware does.
+        body = answer.body
+        for coding in reversed(answer.codings):
+            body = _decode(body, coding, self.options.max_bytes)
+        return _Answer(answer.status, headers, _decode(body, headers.pop("Content-Encoding", None),
                                                        self.options.max_bytes))
 
     def close(self) -> None:
@@ -315,7 +322,7 @@ def _decode(body: bytes, encoding: str | None, cap: int) -> bytes:
     if encoding in ("", "identity") or not body:  # a 304 may name the encoding of a body it does not send
         return body
     if encoding not in ("gzip", "x-gzip", "deflate"):
-        raise _Spider(f"content encoding {encoding}")
+        raise _Spider(f"coding {encoding}")
     # gzip, or deflate as zlib data (32 + MAX_WBITS detects either header); raw deflate is the spider's.
     decoder = zlib.decompressobj(32 + zlib.MAX_WBITS)
     try:

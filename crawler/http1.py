@@ -11,6 +11,7 @@ connection's end. Failures raise what http.client would (``RemoteDisconnected``,
 from __future__ import annotations
 
 import re
+import select
 import socket
 import ssl
 import time
@@ -36,7 +37,8 @@ class TooLarge(Exception):
 class Answer:
     status: int
     headers: list[tuple[str, str]]  # as received, in order
-    body: bytes  # as sent: still content-encoded
+    body: bytes  # chunked framing removed; still content-encoded
+    codings: tuple[str, ...] = ()  # transfer codings other than chunked, in the order the server applied them
 
 
 class Connection:
@@ -61,9 +63,11 @@ class Connection:
         host, port, host_header = self._address or self._parse_address()
         lines = [f"GET {target} HTTP/1.1", f"Host: {host_header}", *(f"{k}: {v}" for k, v in headers.items())]
         request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        if self.sock is not None and _stale(self.sock):
+            self.close()
         try:
             if self.sock is None:
-                sock = socket.create_connection((host, port), _remaining(deadline))
+                sock = _connect(host, port, deadline)
                 sock.settimeout(_remaining(deadline))  # the TLS handshake counts too
                 self.sock = self.tls.wrap_socket(sock, server_hostname=host) if self.tls else sock
             self.sock.settimeout(_remaining(deadline))
@@ -109,29 +113,33 @@ class Connection:
         while 100 <= status < 200:  # interim answers (100 Continue, 103 Early Hints) come first
             version, status, headers = self._head(deadline)
         keep = version == "HTTP/1.1"
-        length = None
+        lengths: set[str] = set()  # a repeated value, in one field or several, is that value (RFC 9110, 8.6)
         codings: list[str] = []  # transfer codings, in the order applied
         for name, value in headers:
             name = name.lower()
-            if name == "content-length" and length is None:
-                length = value
+            if name == "content-length":
+                lengths.update(item.strip() for item in value.split(","))
             elif name == "transfer-encoding":
                 codings += [coding.strip() for coding in value.lower().split(",")]
             elif name == "connection":
                 tokens = value.lower()
                 keep = "close" not in tokens and (keep or "keep-alive" in tokens)
-        # Framing as RFC 9112 section 6.3 orders it; an unreadable length is ignored, as http.client does.
+        # Framing as RFC 9112 section 6.3 orders it.
+        applied = codings
         if status in (204, 304):
             body = b""
         elif codings and codings[-1] == "chunked":
-            body = self._chunked(limit, deadline)
-        elif not codings and length is not None and _DECIMAL.fullmatch(length):
+            body, applied = self._chunked(limit, deadline), codings[:-1]
+        elif codings or not lengths:  # the body ends with the connection
+            body, keep = self._to_end(limit, deadline), False
+        elif len(lengths) == 1 and _DECIMAL.fullmatch(length := next(iter(lengths))):
             if int(length) > limit:
                 raise TooLarge(f"Content-Length {length}")
             body = self._exactly(int(length), deadline)
-        else:  # the body ends with the connection
-            body, keep = self._to_end(limit, deadline), False
-        return Answer(status, headers, body), keep
+        else:  # the message's end cannot be known: RFC 9112 has the client discard it, as Twisted does
+            raise HTTPException(f"invalid Content-Length: {', '.join(sorted(lengths))[:100]}")
+        # The caller undoes the rest (gzip, say), as it undoes a content coding; identity is none.
+        return Answer(status, headers, body, tuple(c for c in applied if c != "identity")), keep
 
     def _head(self, deadline: float) -> tuple[str, int, list[tuple[str, str]]]:
         start = 0
@@ -171,34 +179,34 @@ class Connection:
         del self.buffer[:size]
         return data
 
-    def _line(self, deadline: float, partial: list[bytes]) -> bytes:
+    def _line(self, deadline: float, partial: bytearray) -> bytes:
         while (end := self.buffer.find(b"\n")) < 0:
             if len(self.buffer) > _MAX_HEAD:
                 raise LineTooLong("chunk size")
             if not self._receive(deadline):
-                raise IncompleteRead(b"".join(partial))
+                raise IncompleteRead(bytes(partial))
         line = self._take(end)
         del self.buffer[:1]
         return line.removesuffix(b"\r")
 
     def _chunked(self, limit: int, deadline: float) -> bytes:
-        parts: list[bytes] = []
-        size = 0
+        # One growing buffer: a list of chunks costs an object per chunk, and a hostile site sending
+        # one-byte chunks would make that over a hundred bytes of memory per byte of body.
+        body = bytearray()
         while True:
-            line = self._line(deadline, parts).split(b";", 1)[0].strip()
+            line = self._line(deadline, body).split(b";", 1)[0].strip()
             if not _HEX.fullmatch(line):
-                raise IncompleteRead(b"".join(parts))
+                raise IncompleteRead(bytes(body))
             chunk = int(line, 16)
             if chunk == 0:
-                while self._line(deadline, parts):  # trailer fields, up to the empty line
+                while self._line(deadline, body):  # trailer fields, up to the empty line
                     pass
-                return b"".join(parts)
-            size += chunk
-            if size > limit:
+                return bytes(body)
+            if len(body) + chunk > limit:
                 raise TooLarge("chunked body")
-            parts.append(self._exactly(chunk, deadline))
-            if self._line(deadline, parts):
-                raise IncompleteRead(b"".join(parts))  # data past the chunk's announced size
+            body += self._exactly(chunk, deadline)
+            if self._line(deadline, body):
+                raise IncompleteRead(bytes(body))  # data past the chunk's announced size
 
     def _to_end(self, limit: int, deadline: float) -> bytes:
         while len(self.buffer) <= limit and self._receive(deadline):
@@ -213,6 +221,34 @@ class Connection:
         data = self.sock.recv(_RECV)
         self.buffer += data
         return bool(data)
+
+
+def _connect(host: str, port: int, deadline: float) -> socket.socket:
+    """A connection to the first of the name's addresses that accepts one by ``deadline``: all of
+    them together get the time that is left (socket.create_connection gives each address the whole
+    timeout)."""
+    error: OSError | None = None
+    for family, kind, proto, _, address in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
+        left = _remaining(deadline)
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(left)
+            sock.connect(address)
+            return sock
+        except OSError as exc:
+            sock.close()
+            error = exc
+    raise error or OSError(f"no address for {host}")
+
+
+def _stale(sock: socket.socket) -> bool:
+    """Whether bytes or the connection's end arrived while it sat idle: the late body of a 204 or 304,
+    a 408 sent before closing. Read as the next answer, they would stand for a page never asked for."""
+    if isinstance(sock, ssl.SSLSocket) and sock.pending():
+        return True
+    poller = select.poll()  # not select.select: file descriptors past 1023 are fine here
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def _remaining(deadline: float) -> float:

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 import gzip
 import json
+import threading
+import time
+from http.client import RemoteDisconnected
+
+import pytest
+from scrapy.settings import Settings
+
+from crawler import settings as crawl_settings
+from crawler.fetcher import Options, _Host, _Site
 
 from tests.conftest import rows, run_crawl
 from tests.pages import policy_html
@@ -144,6 +153,69 @@ def test_a_body_shorter_than_its_content_length_is_never_recorded_as_a_page(serv
     run_crawl(db_path, config)
     fetch = rows(db_path, "SELECT outcome, reason, snapshot FROM fetches")[0]
     assert fetch["outcome"] == "rejected" and fetch["reason"].startswith("truncated:") and fetch["snapshot"] is None
+
+
+def test_a_transfer_coding_is_undone_never_archived_as_the_page(server, write_config, db_path):
+    """"Transfer-Encoding: gzip, chunked", unasked: the page is the unzipped body, not gzip bytes (which
+    would differ at each fetch and read as a new version every run)."""
+    packed = gzip.compress(PAGE)
+
+    def gzip_chunked(handler):
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+                            b"Transfer-Encoding: gzip, chunked\r\n\r\n%x\r\n" % len(packed) + packed + b"\r\n0\r\n\r\n")
+        handler.wfile.flush()
+
+    server.route("/te", handler=gzip_chunked)
+    config = write_config(f"[policies.te]\nurl = '{server.url('/te')}'\n", crawl="delay = 0\nretries = 0\n")
+    run_crawl(db_path, config)
+    fetch = rows(db_path, "SELECT f.outcome, s.size, v.text FROM fetches f JOIN snapshots s ON s.id = f.snapshot"
+                          " JOIN versions v ON v.id = f.version")[0]
+    assert (fetch["outcome"], fetch["size"]) == ("new-version", len(PAGE)) and "personal information" in fetch["text"]
+
+
+def _site(server, **overrides) -> _Site:
+    """The direct path's connection to the server, with the crawl's settings and these overrides."""
+    settings = Settings()
+    settings.setmodule(crawl_settings)
+    settings.update(overrides)
+    options = Options.from_settings(settings)
+    return _Site("http", f"127.0.0.1:{server.port}", options, _Host(options))
+
+
+def test_asking_again_on_a_new_connection_keeps_the_first_deadline(server):
+    """The kept-alive connection is held 1.2 s and closed unanswered; asked again on a new one, the
+    same happens. With a 2 s timeout the second attempt has 0.8 s left: a timeout, not a second
+    full 2 s ending in a dropped connection at 2.4 s."""
+    release = threading.Event()
+
+    def hold_then_drop(handler):
+        release.wait(1.2)
+        handler.close_connection = True
+
+    server.route("/warm", "ok")
+    server.route("/hold", handler=hold_then_drop)
+    site = _site(server, DOWNLOAD_TIMEOUT=2.0, RETRY_ENABLED=False)
+    try:
+        assert site.get(server.url("/warm"), {}).status == 200
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            site.get(server.url("/hold"), {})
+        assert time.monotonic() - started < 2.3
+        assert len(server.hits("/hold")) == 2  # asked again, on a new connection
+    except RemoteDisconnected:
+        pytest.fail("the second attempt had a deadline of its own")
+    finally:
+        release.set()
+        site.close()
+
+
+def test_a_size_cap_of_zero_means_no_cap_as_for_scrapy(server):
+    server.route("/a", PAGE)
+    site = _site(server, DOWNLOAD_MAXSIZE=0)
+    try:
+        assert site.get(server.url("/a"), {}).body == PAGE
+    finally:
+        site.close()
 
 
 def test_multi_member_gzip_is_read_whole(server, write_config, db_path):

@@ -3,9 +3,12 @@ HTTP/1.1 frames a body, and the answers it must refuse."""
 
 from __future__ import annotations
 
+import gzip
+import socket
 import threading
 import time
-from http.client import BadStatusLine, IncompleteRead, InvalidURL
+import tracemalloc
+from http.client import BadStatusLine, HTTPException, IncompleteRead, InvalidURL
 
 import pytest
 
@@ -135,6 +138,89 @@ def test_transfer_encoding_frames_the_body_before_content_length(server):
                                           b"\r\nall of it", close=True))
     assert get(server, "/te")[1].body == b"ok"
     assert get(server, "/te-other")[1].body == b"all of it"
+
+
+def test_transfer_codings_under_chunked_are_named_for_the_caller_to_undo(server):
+    """"gzip, chunked" (or gzip alone, to the connection's end): the body comes back de-chunked with
+    gzip named, never passed off as the page (the fetcher undoes it, tests/test_direct.py)."""
+    packed = gzip.compress(b"<p>Privacy</p>")
+    server.route("/gz-chunked", handler=raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+                                            b"%x\r\n" % len(packed), packed, b"\r\n0\r\n\r\n"))
+    server.route("/gz-close", handler=raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", packed, close=True))
+    for path in ("/gz-chunked", "/gz-close"):
+        answer = get(server, path)[1]
+        assert (answer.body, answer.codings) == (packed, ("gzip",))
+
+
+def test_a_repeated_content_length_is_that_length_and_conflicting_ones_are_refused(server):
+    """RFC 9110 (8.6) lets a client read "2, 2" as 2; an answer with two lengths has no known end."""
+    server.route("/list", handler=raw(b"HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\nContent-Length: 2\r\n\r\nok"))
+    server.route("/conflict", handler=raw(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok!"))
+    connection, answer = get(server, "/list")
+    assert answer.body == b"ok" and connection.is_open  # not read to the end of a kept-alive connection
+    with pytest.raises(HTTPException, match="invalid Content-Length: 2, 3"):
+        get(server, "/conflict")
+
+
+def test_bytes_arriving_on_an_idle_connection_are_never_taken_for_the_next_answer(server):
+    """A server that times an idle connection out with a 408 and closes: the next request goes on a
+    new connection and gets its own answer (sent on the old one, it would read the 408)."""
+    asked, sent = threading.Event(), threading.Event()
+
+    def answer_then_time_out(handler) -> None:
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none")
+        handler.wfile.flush()
+        asked.wait(10)  # the client has read its answer
+        handler.wfile.write(b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+        handler.wfile.flush()
+        handler.close_connection = True
+        sent.set()
+
+    server.route("/first", handler=answer_then_time_out)
+    server.route("/second", "two")
+    connection, first = get(server, "/first")
+    asked.set()
+    assert sent.wait(10)
+    second = connection.get("/second", {}, limit=100, deadline=time.monotonic() + 5)
+    assert (first.body, second.status, second.body) == (b"one", 200, b"two")
+    assert server.requests[0]["client"] != server.requests[1]["client"]
+
+
+def test_one_deadline_covers_every_address_of_a_name(monkeypatch):
+    """A name with two addresses that both drop connection attempts (listeners whose queue is full):
+    the two attempts share the deadline instead of taking the whole timeout each."""
+    listeners, queued = [], []
+    for address in ("127.0.0.2", "127.0.0.3"):
+        listener = socket.socket()
+        listener.bind((address, 0))
+        listener.listen(0)
+        queued.append(socket.create_connection(listener.getsockname()))  # the queue's one place, taken
+        listeners.append(listener)
+    addresses = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", s.getsockname()) for s in listeners]
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: addresses)  # the resolver's answer
+    try:
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            Connection("http", "two-addresses.example").get("/", {}, limit=100, deadline=started + 1)
+        assert time.monotonic() - started < 1.6  # each address with the whole timeout: 2 s
+    finally:
+        for s in listeners + queued:
+            s.close()
+
+
+def test_a_body_of_tiny_chunks_costs_memory_as_its_size_not_its_chunk_count(server):
+    """50,000 one-byte chunks: a list of chunk objects held about 2 MB for a 50 KB body."""
+    chunks = 50_000
+    server.route("/tiny", handler=raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+                                      b"1\r\nx\r\n" * chunks, b"0\r\n\r\n"))
+    tracemalloc.start()
+    try:
+        answer = get(server, "/tiny")[1]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert answer.body == b"x" * chunks
+    assert peak < 1_000_000
 
 
 @pytest.mark.parametrize("netloc, address", [
