@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -38,6 +39,18 @@ def crawl_command(db_path, config, *, prelude: str = "", overrides: dict | None 
               f"print(*crawl_now(config, {str(db_path)!r}, config.pick([]), {overrides or {}!r}), sep='\\n')\n"
               "print('scrapy' in sys.modules)\n")
     return [sys.executable, "-c", script]
+
+
+class socket_closed_port:
+    """A port on 127.0.0.1 that nothing listens on (bound, never listening, so nobody else takes it)."""
+
+    def __enter__(self) -> int:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        return self.sock.getsockname()[1]
+
+    def __exit__(self, *exc):
+        self.sock.close()
 
 
 def run_crawl(db_path, config, **kwargs) -> subprocess.CompletedProcess:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import rows
+from tests.conftest import rows, run_crawl, socket_closed_port
 from tests.pages import edited, policy_html
 
 CHALLENGE = ("<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>"
@@ -149,3 +149,17 @@ def test_scrapy_crawl_refuses_to_run_beside_another_writer(server, write_config,
                                 timeout=120)
     assert "another policydiff process" in result.stderr
     assert server.hits("/privacy") == []
+
+
+def test_a_site_that_is_down_is_one_line_not_a_scrapy_traceback(write_config, db_path):
+    """Retries exhausted and robots.txt unreachable: Scrapy logs both as ERROR with a traceback, which
+    cron would mail every run for every site that is down. The fetch's reason says it all; `-v` keeps
+    Scrapy's lines, at INFO and without traceback."""
+    with socket_closed_port() as port:
+        config = write_config(f"[policies.down]\nurl = 'http://127.0.0.1:{port}/privacy'\n",
+                              crawl="delay = 0\nretries = 1\nbackoff = 0.01\n")
+        quiet = run_crawl(db_path, config)
+        verbose = run_crawl(db_path, config, overrides={"LOG_LEVEL": "INFO"})
+    assert "refused:" in quiet.stdout
+    assert quiet.stderr == ""
+    assert "Gave up retrying" in verbose.stderr and "Traceback" not in verbose.stderr

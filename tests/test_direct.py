@@ -14,7 +14,7 @@ from scrapy.settings import Settings
 from crawler import settings as crawl_settings
 from crawler.fetcher import Options, _Host, _Site
 
-from tests.conftest import rows, run_crawl
+from tests.conftest import rows, run_crawl, socket_closed_port
 from tests.pages import policy_html
 
 PAGE = policy_html().encode()
@@ -101,20 +101,6 @@ def test_one_host_on_two_ports_is_one_site_for_politeness(server, write_config, 
     assert len(times) == 6  # two robots.txt, four pages
     gaps = [b - a for a, b in zip(times, times[1:])]
     assert min(gaps) >= 0.3 * 0.5 - 0.01, gaps  # Scrapy's randomized delay: 0.5x to 1.5x
-
-
-class socket_closed_port:
-    """A port on 127.0.0.1 that nothing listens on (bound, never listening, so nobody else takes it)."""
-
-    def __enter__(self) -> int:
-        import socket
-
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        return self.sock.getsockname()[1]
-
-    def __exit__(self, *exc):
-        self.sock.close()
 
 
 def test_verbose_crawl_logs_each_direct_fetch_and_handoff(server, write_config, cli):

@@ -13,6 +13,7 @@ from scrapy.utils.defer import deferred_from_coro
 from archive.db import ArchiveError, open_db
 from archive.store import now_iso, sync_policies
 from crawler.failures import describe_failure
+from crawler.logformat import quiet_recorded_failures
 from crawler.record import Page, validators
 
 __all__ = ["PolicySpider"]
@@ -38,6 +39,7 @@ class PolicySpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.item_error, signal=signals.item_error)
+        quiet_recorded_failures()
         return spider
 
     def item_error(self, item, response, spider, failure) -> None:
