@@ -70,3 +70,19 @@ def test_cli_unknown_policy_id_is_a_usage_error(cli):
     result = cli("history", "nosuch", "--config", str(ROOT / "policies.toml"))
     assert result.returncode == 2
     assert "no policy 'nosuch' (known: megatoners, tonerrefillkits)" in result.stderr
+
+
+def test_every_toml_example_in_the_docs_loads(tmp_path):
+    """An operator copies these: each must be a valid policies file."""
+    import re
+
+    examples = [(doc, block) for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+                for block in re.findall(r"```toml\n(.*?)```", doc.read_text(), re.S)]
+    assert examples
+    for n, (doc, block) in enumerate(examples):
+        path = tmp_path / f"example{n}.toml"
+        path.write_text(block + "\n[policies.example]\nurl = 'https://example.org/p'\n")
+        try:
+            load_config(path)
+        except ConfigError as exc:
+            pytest.fail(f"{doc.name}, example {n}: {exc}")
