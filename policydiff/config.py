@@ -210,7 +210,13 @@ def _archive(path: Path, table: Any) -> str | None:
     if not isinstance(table, dict) or set(table) - ARCHIVE_KEYS:
         raise ConfigError(f"{path}: [archive]: the only key is public_url (Datasette's public base URL)")
     url = table.get("public_url")
-    return url.rstrip("/") if isinstance(url, str) and url else None
+    if url is None:
+        return None
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if not parts or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{path}: [archive]: public_url must be an http(s) URL such as "
+                          f"\"https://policies.example.org\", not {url!r} (links in reports start with it)")
+    return url.rstrip("/")
 
 
 def _crawl(path: Path, table: Any) -> dict[str, Any]:

@@ -37,6 +37,8 @@ def test_ota_sample_declarations_load_with_ranges():
     ("[policies.a]\nurl = 'https://a.example/p'\n[policies.a.promise]\nposting_days = -1\n", "policy 'a': "),
     ("[policies.a]\nurl = 'https://a.example/p'\n[email]\npassword = 'hunter2'\n", "[email]: put the password"),
     ("[crawl]\ndelay = 'slow'\n", "[crawl]: delay must be a number"),
+    ("[archive]\npublic_url = 'policies.example.org'\n", "[archive]: public_url must be an http(s) URL"),
+    ("[archive]\npublic_url = 42\n", "[archive]: public_url must be an http(s) URL"),
     ("[policies.A_B]\nurl = 'https://a.example/p'\n", "policy 'A_B': ids are lower-case"),
 ])
 def test_bad_config_is_one_line_naming_file_policy_and_problem(tmp_path, body, problem):
