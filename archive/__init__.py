@@ -14,9 +14,9 @@ finally:
     if _absent and sys.modules.get("numpy", 0) is None:
         del sys.modules["numpy"]  # numpy imports normally for anyone else in this process
 
-from .db import ArchiveError, open_db
+from .db import ArchiveError, open_db, require_archive
 from .store import (Fetch, Recorded, current_version, history, last_fetch, load_snapshot, now_iso, parse_time,
                     record_fetch, sync_policies)
 
 __all__ = ["ArchiveError", "Fetch", "Recorded", "current_version", "history", "last_fetch", "load_snapshot",
-           "now_iso", "open_db", "parse_time", "record_fetch", "sync_policies"]
+           "now_iso", "open_db", "parse_time", "record_fetch", "require_archive", "sync_policies"]

@@ -10,16 +10,26 @@ import sqlite_utils
 
 from .migrations import migrate
 
-__all__ = ["ArchiveError", "open_db"]
+__all__ = ["ArchiveError", "open_db", "require_archive"]
 
 
 class ArchiveError(Exception):
     """The archive cannot be opened or written; the message says what to do."""
 
 
-def open_db(path: str | os.PathLike, *, readonly: bool = False) -> sqlite_utils.Database:
-    """Open (creating it and its folder if needed) and migrate the archive at ``path``."""
+def require_archive(path: str | os.PathLike) -> None:
+    """Raise ArchiveError unless an archive file is at ``path``: a command that only reads it must not
+    create an empty one at a mistyped path and report on nothing as if all were well."""
+    if not Path(path).is_file():
+        raise ArchiveError(f"no archive at {path} (run `policydiff crawl` or `policydiff import` first, or pass --db)")
+
+
+def open_db(path: str | os.PathLike, *, readonly: bool = False, create: bool = True) -> sqlite_utils.Database:
+    """Open (creating it and its folder if needed, unless ``create`` is false) and migrate the archive
+    at ``path``."""
     path = Path(path)
+    if readonly or not create:
+        require_archive(path)
     try:
         if readonly:
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)

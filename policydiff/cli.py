@@ -15,7 +15,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from archive import ArchiveError, open_db, sync_policies
+from archive import ArchiveError, open_db, require_archive, sync_policies
 from policydiff.config import ConfigError, load_config
 from policydiff.lock import Busy, writer_lock
 
@@ -118,7 +118,7 @@ def cmd_import(args) -> int:
         raise UsageError("import takes either --manifest FILE or ID FILE... --at TIME, not both")
     if not args.warc and not args.manifest and not (args.id and args.files and args.at):
         raise UsageError("import needs ID FILE... --at TIME, --manifest FILE or --warc FILE...")
-    with _writing(args, config) as db:
+    with _writing(args, config, create=True) as db:
         try:
             if args.warc:
                 summary = import_warcs(db, config.pick(), [Path(f) for f in args.warc])
@@ -151,7 +151,7 @@ def cmd_backfill(args) -> int:
 
     config = _config(args)
     policy = config.pick([args.id])[0]
-    with _writing(args, config) as db:
+    with _writing(args, config, create=True) as db:
         try:
             summary = backfill(db, policy, start=args.start, end=args.end, limit=args.limit,
                                base_url=args.wayback_url, delay=args.delay)
@@ -224,7 +224,7 @@ def cmd_email(args) -> int:
     if not args.test:
         raise UsageError("email needs --test (digests and alerts go out with `run` and `report --email`)")
     config = _config(args)
-    with _writing(args, config) as db:
+    with _writing(args, config, create=True) as db:
         recipients, result = send_test(db, config)
     if result.sent:
         print(f"email: test message queued for {', '.join(recipients)}; {result.sent} message(s) sent")
@@ -322,18 +322,22 @@ def _config(args):
 
 
 @contextmanager
-def _writing(args, config):
+def _writing(args, config, *, create: bool = False):
     """The lock first, then the archive: a second writer never even opens (or migrates) it."""
+    if not create:
+        require_archive(_db(args))  # before the lock file: a mistyped path leaves nothing behind
     with writer_lock(_db(args)):
-        db = _open(args, config)
+        db = _open(args, config, create=create)
         try:
             yield db
         finally:
             db.close()
 
 
-def _open(args, config):
-    db = open_db(_db(args))
+def _open(args, config, *, create: bool = False):
+    """The archive, with the config's policies; only commands that record fetches may create it (a
+    mistyped --db must not give a report on an empty archive that says all is well)."""
+    db = open_db(_db(args), create=create)
     sync_policies(db, list(config.policies.values()))
     return db
 

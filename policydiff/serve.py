@@ -20,7 +20,7 @@ import yaml
 from datasette.app import Datasette
 
 import reports
-from archive import ArchiveError, open_db
+from archive import open_db, require_archive
 from reports.links import datasette_url
 
 __all__ = ["METADATA", "SETTINGS", "build_datasette", "load_metadata", "serve"]
@@ -54,8 +54,7 @@ def build_datasette(db_path: str | os.PathLike, *, settings: dict | None = None)
     ``settings`` override :data:`SETTINGS` (Datasette's ``--setting`` names).
     """
     path = Path(db_path)
-    if not path.is_file():
-        raise ArchiveError(f"no archive at {path} (run `policydiff crawl` or `policydiff import` first, or pass --db)")
+    require_archive(path)
     merged = {**SETTINGS, **(settings or {})}
     return Datasette(files=[str(path)], metadata=load_metadata(path.stem, merged.get("base_url", "/")),
                      settings=merged)

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crawler.classify import check_response, check_text
+from tests.conftest import ROOT
 from tests.pages import policy_html
 
 CPU_SECONDS = 60  # the kernel kills the extractor past this: "bounded time" is enforced, not measured
@@ -71,3 +72,17 @@ def test_bad_arguments_are_one_line_and_exit_2(cli, args):
     assert result.returncode == 2, result
     assert result.stdout == "" and result.stderr.count("\n") == 1, result.stderr
     assert result.stderr.startswith("policydiff") and "--help`)" in result.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["status"], ["changes"], ["promises"], ["history", "megatoners"], ["report"], ["reextract"],
+    ["export", "--warc", "out.warc"],
+])
+def test_a_mistyped_archive_path_is_one_line_and_creates_nothing(cli, tmp_path, args):
+    """Cron's environment without POLICYDIFF_DB, a typo in --db: a command that reads the archive must
+    not create an empty one there and report on it as if all were well."""
+    typo = tmp_path / "typo" / "polcydiff.db"
+    result = cli(*args, "--db", str(typo), "--config", str(ROOT / "policies.toml"))
+    assert result.returncode == 1, result
+    assert result.stderr == f"policydiff: no archive at {typo} (run `policydiff crawl` or `policydiff import` first, or pass --db)\n"
+    assert not typo.parent.exists()
