@@ -51,10 +51,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"policydiff: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
-        if exc.errno not in _STORAGE_ERRORS:
+        if exc.errno in _STORAGE_ERRORS:
+            print(f"policydiff: cannot write {exc.filename or 'the archive'}: {exc.strerror} "
+                  "(free disk space or make it writable, then run again; nothing was half-written)", file=sys.stderr)
+        elif exc.filename:  # a path that cannot be: under /proc, through a file, a folder for a file
+            print(f"policydiff: cannot use {exc.filename}: {exc.strerror} (check the --db path and "
+                  "POLICYDIFF_DB: the archive's folder must be a folder you can write)", file=sys.stderr)
+        else:
             raise
-        print(f"policydiff: cannot write {exc.filename or 'the archive'}: {exc.strerror} "
-              "(free disk space or make it writable, then run again; nothing was half-written)", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -346,6 +350,13 @@ def _overrides(args) -> dict:
     return {"LOG_LEVEL": "INFO"} if getattr(args, "verbose", False) else {}
 
 
+def _port(text: str) -> int:
+    """A TCP port number, else a usage error (one line, exit 2)."""
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
+    return int(text)
+
+
 def _selector(text: str):
     """A CSS selector, or a range given as JSON: '{"startBefore": "h1", "endBefore": "footer"}'."""
     if text.lstrip().startswith("{"):
@@ -458,7 +469,7 @@ def _parser() -> argparse.ArgumentParser:
     p = command("demo", cmd_demo, "offline demo: serve sample pages on 127.0.0.1, crawl, edit, crawl again")
     p.add_argument("--workdir", default="var/demo", help="where the demo database and reports go")
     p = command("serve", cmd_serve, "browse the archive in Datasette (read-only, while cron keeps writing)")
-    p.add_argument("--port", type=int, default=8001, help="default 8001; 0 picks a free port")
+    p.add_argument("--port", type=_port, default=8001, help="default 8001; 0 picks a free port")
     p.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1; 0.0.0.0 for every interface")
     return parser
 

@@ -95,6 +95,9 @@ def load_config(path: str | os.PathLike) -> Config:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such configuration file (pass --config or set POLICYDIFF_CONFIG)") from None
+    except OSError as exc:  # a folder, no permission to read
+        raise ConfigError(f"{path}: cannot read the configuration file: {exc.strerror} "
+                          "(pass --config or set POLICYDIFF_CONFIG to a policies.toml you can read)") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text: {exc}") from None
     except tomllib.TOMLDecodeError as exc:

@@ -65,7 +65,7 @@ def test_the_text_classifier_takes_any_text(text: str, previous: str | None) -> 
 
 @pytest.mark.parametrize("args", [
     [], ["crawl", "--bogus"], ["nosuch"], ["history"], ["changes", "--since"], ["import", "--at"],
-    ["extract"], ["crawl", "--db"],
+    ["extract"], ["crawl", "--db"], ["serve", "--port", "99999"],
 ])
 def test_bad_arguments_are_one_line_and_exit_2(cli, args):
     result = cli(*args)
@@ -86,3 +86,20 @@ def test_a_mistyped_archive_path_is_one_line_and_creates_nothing(cli, tmp_path, 
     assert result.returncode == 1, result
     assert result.stderr == f"policydiff: no archive at {typo} (run `policydiff crawl` or `policydiff import` first, or pass --db)\n"
     assert not typo.parent.exists()
+
+
+def test_an_archive_path_that_cannot_be_is_one_line(cli, tmp_path):
+    """Through a file, or under /proc: one line naming the path, exit 1, no traceback."""
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    for db in (a_file / "policydiff.db", "/proc/policydiff.db"):
+        result = cli("run", "--db", str(db), "--config", str(ROOT / "policies.toml"))
+        assert result.returncode == 1 and result.stderr.count("\n") == 1, result
+        assert result.stderr.startswith("policydiff: cannot use ") and "check the --db path" in result.stderr
+
+
+def test_a_config_path_that_is_a_folder_is_a_configuration_error(cli, tmp_path):
+    result = cli("status", "--config", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr == (f"policydiff: {tmp_path}: cannot read the configuration file: Is a directory "
+                             "(pass --config or set POLICYDIFF_CONFIG to a policies.toml you can read)\n")
