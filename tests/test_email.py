@@ -229,6 +229,12 @@ def test_email_test_goes_to_operators_only(tmp_path, cli, write_config, smtp_ser
     assert f"127.0.0.1:{smtp.port}" in mail.message.get_content()
     down = email_config(write_config, closed_port())
     assert "unreachable" in cli("email", "--test", config=down, check=1).stderr
+    # The server answers, but not as the settings expect: said so, not "unreachable".
+    starttls = email_config(write_config, smtp.port, extra='security = "starttls"')
+    assert (f"SMTP server 127.0.0.1:{smtp.port} answered, but STARTTLS extension not supported by server "
+            "(check security and username in [email])") in cli("email", "--test", config=starttls, check=1).stderr
+    tls = cli("email", "--test", config=email_config(write_config, smtp.port, extra='security = "ssl"'), check=1)
+    assert f"TLS with SMTP server 127.0.0.1:{smtp.port} failed (" in tls.stderr and '"ssl" for a port like 465' in tls.stderr
     no_email = write_config(CONFIG)
     assert "no [email] table" in cli("email", "--test", config=no_email, check=2).stderr
     assert "no [email] table" in cli("report", "--email", "--out", str(tmp_path / "r"), config=no_email,

@@ -132,6 +132,11 @@ def _session_error(exc: BaseException, settings: EmailSettings) -> str:
         problem = f"cannot log in to {server}: {exc}"
     elif isinstance(exc, smtplib.SMTPAuthenticationError):
         problem = f"{server} refused the login ({_detail(exc)})"
+    elif isinstance(exc, smtplib.SMTPNotSupportedError):  # reachable: the settings ask what it lacks
+        problem = f"{server} answered, but {_detail(exc).rstrip('.')} (check security and username in [email])"
+    elif isinstance(exc, ssl.SSLError):
+        problem = (f"TLS with {server} failed ({_detail(exc)}); check security in [email]: "
+                   '"ssl" for a port like 465, "starttls" for 587, "none" for a local relay')
     else:
         problem = f"{server} unreachable ({_detail(exc)})"
     return redact(problem, settings)
