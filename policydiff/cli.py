@@ -36,7 +36,9 @@ class UsageError(Exception):
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # told by the command's own parser, so the hint names `policydiff COMMAND --help`
+        getattr(args, "parser", parser).error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "handler", None):
         parser.error("a command is required")  # one line, exit 2, like every other usage error
     try:
@@ -409,9 +411,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="policydiff", description="Archive privacy policies and report their changes.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def command(name: str, handler, help: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, parents=[common], help=help, description=help)
-        p.set_defaults(handler=handler)
+    def command(name: str, handler, help: str, *, archive: bool = True) -> argparse.ArgumentParser:
+        """``archive``: the command takes --db and --config (the demo makes its own in --workdir)."""
+        p = sub.add_parser(name, parents=[common] if archive else [], help=help, description=help)
+        p.set_defaults(handler=handler, parser=p)
         return p
 
     p = command("crawl", cmd_crawl, "fetch the named policies (default: all) now and record them")
@@ -466,7 +469,8 @@ def _parser() -> argparse.ArgumentParser:
     p = command("promises", cmd_promises, "each policy's change-notification promise: declared, detected, clause")
     p.add_argument("ids", nargs="*", metavar="ID")
     p.add_argument("--json", action="store_true")
-    p = command("demo", cmd_demo, "offline demo: serve sample pages on 127.0.0.1, crawl, edit, crawl again")
+    p = command("demo", cmd_demo, "offline demo: serve sample pages on 127.0.0.1, crawl, edit, crawl again",
+                archive=False)
     p.add_argument("--workdir", default="var/demo", help="where the demo database and reports go")
     p = command("serve", cmd_serve, "browse the archive in Datasette (read-only, while cron keeps writing)")
     p.add_argument("--port", type=_port, default=8001, help="default 8001; 0 picks a free port")

@@ -103,3 +103,13 @@ def test_a_config_path_that_is_a_folder_is_a_configuration_error(cli, tmp_path):
     assert result.returncode == 2
     assert result.stderr == (f"policydiff: {tmp_path}: cannot read the configuration file: Is a directory "
                              "(pass --config or set POLICYDIFF_CONFIG to a policies.toml you can read)\n")
+
+
+@pytest.mark.parametrize("args, line", [
+    (["run", "--bogus"], "policydiff run: unrecognized arguments: --bogus (see `policydiff run --help`)"),
+    # The demo makes its own archive and config in --workdir: --db and --config were silently ignored.
+    (["demo", "--db", "x.db"], "policydiff demo: unrecognized arguments: --db x.db (see `policydiff demo --help`)"),
+])
+def test_an_unknown_option_is_told_by_its_command(cli, args, line):
+    result = cli(*args)
+    assert (result.returncode, result.stderr) == (2, line + "\n")
