@@ -95,7 +95,7 @@ def cmd_run(args) -> int:
 
 def cmd_extract(args) -> int:
     from crawler.extract import Rejected
-    from policydiff.extracting import extract_source
+    from policydiff.extracting import Unreachable, extract_source
 
     config = _config(args) if args.policy else None
     policy = config.pick([args.policy])[0] if config else None
@@ -107,6 +107,9 @@ def cmd_extract(args) -> int:
         raise UsageError(str(exc)) from None
     except Rejected as exc:  # a rejected page: the reason, exit 1
         print(f"policydiff: rejected: {exc}", file=sys.stderr)
+        return 1
+    except Unreachable as exc:  # a failed fetch, as crawl counts it: exit 1
+        print(f"policydiff: {exc}", file=sys.stderr)
         return 1
     sys.stdout.write(text)
     return 0

@@ -10,7 +10,11 @@ from urllib.parse import urlsplit
 from crawler.classify import check_response, check_text
 from crawler.extract import Rejected, decode_html, extract
 
-__all__ = ["extract_source"]
+__all__ = ["Unreachable", "extract_source"]
+
+
+class Unreachable(Exception):
+    """The URL gave no answer (DNS, refused, timeout): a failed fetch, not a usage error."""
 
 
 def extract_source(source: str, *, select=(), remove=(), url: str | None = None) -> str:
@@ -47,4 +51,4 @@ def _get(url: str) -> tuple[int, dict[str, str], bytes]:
     except urllib.error.HTTPError as exc:
         return exc.code, dict(exc.headers.items()), exc.read()
     except (urllib.error.URLError, OSError) as exc:
-        raise ValueError(f"{url}: cannot fetch ({getattr(exc, 'reason', exc)})") from None
+        raise Unreachable(f"{url}: cannot fetch ({getattr(exc, 'reason', exc)}); check the URL and the network") from None

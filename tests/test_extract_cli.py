@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.conftest import socket_closed_port
 from tests.pages import policy_html
 
 
@@ -33,3 +34,11 @@ def test_extract_over_http_and_rejections(server, tmp_path, cli):
     assert result.returncode == 1 and "gone: HTTP 404" in result.stderr
     result = cli("extract", str(tmp_path / "page.html"), "--select", "main >> p")
     assert result.returncode == 2
+
+
+def test_extract_of_an_unreachable_url_is_a_failed_fetch_exit_1(cli):
+    with socket_closed_port() as port:
+        result = cli("extract", f"http://127.0.0.1:{port}/privacy")
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith(f"policydiff: http://127.0.0.1:{port}/privacy: cannot fetch (")
+    assert result.stderr.endswith("; check the URL and the network\n") and result.stderr.count("\n") == 1
