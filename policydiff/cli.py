@@ -47,7 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"policydiff: {exc}", file=sys.stderr)
         return 2
     except Busy as exc:
-        print(f"policydiff: {exc}; this {args.command} exits without doing anything", file=sys.stderr)
+        then = ("the next scheduled run goes on" if args.command == "run"
+                else f"run `policydiff {args.command}` again once it has finished")
+        print(f"policydiff: {exc}; this {args.command} exits without doing anything ({then})", file=sys.stderr)
         return 0 if args.command == "run" else 1
     except ArchiveError as exc:
         print(f"policydiff: {exc}", file=sys.stderr)
@@ -125,6 +127,8 @@ def cmd_import(args) -> int:
         raise UsageError("import --warc FILE... takes no ID, FILE, --at or --manifest (records match policies by URL)")
     if args.manifest and (args.id or args.files or args.at):
         raise UsageError("import takes either --manifest FILE or ID FILE... --at TIME, not both")
+    if args.id and args.files and not args.at and not args.warc and not args.manifest:
+        raise UsageError("import ID FILE... needs --at TIME: when the files were fetched (ISO 8601)")
     if not args.warc and not args.manifest and not (args.id and args.files and args.at):
         raise UsageError("import needs ID FILE... --at TIME, --manifest FILE or --warc FILE...")
     with _writing(args, config, create=True) as db:
@@ -135,8 +139,10 @@ def cmd_import(args) -> int:
                 summary = import_manifest(db, config, Path(args.manifest))
             else:
                 summary = import_files(db, config.pick([args.id])[0], [Path(f) for f in args.files], args.at)
-        except (ValueError, OSError) as exc:
+        except ValueError as exc:
             raise UsageError(str(exc)) from None
+        except OSError as exc:  # a manifest or page that is missing or a folder: its path and why
+            raise UsageError(f"{exc.filename or 'import'}: {exc.strerror or exc}") from None
         judge_pending(db)
     return _print_summary(summary)
 

@@ -43,7 +43,7 @@ def test_select_matching_nothing_is_rejected() -> None:
     with pytest.raises(Rejected) as err:
         extract(PAGE, URL, ["#intro", "#missing"])
     assert err.value.reason == "structure-changed"
-    assert "#missing" in err.value.message
+    assert "#missing" in err.value.message and "update the policy's selectors in policies.toml" in err.value.message
 
 
 @pytest.mark.parametrize(

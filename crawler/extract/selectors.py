@@ -18,6 +18,8 @@ _STARTS = ("startBefore", "startAfter")
 _ENDS = ("endBefore", "endAfter")
 _MARK = "policydiff-range-mark"
 _TRANSLATOR = HTMLTranslator()
+_WHAT_TO_DO = ("the site's markup changed: update the policy's selectors in policies.toml "
+               "(try them with `policydiff extract URL --select ...`)")
 
 
 @lru_cache(maxsize=512)
@@ -71,7 +73,7 @@ def as_list(entries: Any) -> list:
 def _first(doc: etree._Element, css: str, what: str) -> etree._Element:
     found = _compiled(css)(doc)
     if not found:
-        raise Rejected("structure-changed", f"The {what} selector {css!r} matched nothing on the page.")
+        raise Rejected("structure-changed", f"The {what} selector {css!r} matched nothing on the page; {_WHAT_TO_DO}")
     return found[0]
 
 
@@ -157,7 +159,7 @@ def apply_select(doc: etree._Element, select: Iterable) -> list[etree._Element]:
             continue
         found = _compiled(entry)(doc)
         if not found:
-            raise Rejected("structure-changed", f"The select selector {entry!r} matched nothing on the page.")
+            raise Rejected("structure-changed", f"The select selector {entry!r} matched nothing on the page; {_WHAT_TO_DO}")
         picked += [(order.get(el, 0), el) for el in found if isinstance(el, etree._Element)]
     picked.sort(key=lambda p: p[0])
     chosen = {el for _, el in picked}

@@ -113,3 +113,14 @@ def test_a_config_path_that_is_a_folder_is_a_configuration_error(cli, tmp_path):
 def test_an_unknown_option_is_told_by_its_command(cli, args, line):
     result = cli(*args)
     assert (result.returncode, result.stderr) == (2, line + "\n")
+
+
+def test_import_mistakes_say_what_is_missing(cli, tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><p>Privacy</p></body></html>")
+    config = str(ROOT / "policies.toml")
+    no_at = cli("import", "megatoners", str(page), "--config", config)
+    assert (no_at.returncode, no_at.stderr) == (
+        2, "policydiff: import ID FILE... needs --at TIME: when the files were fetched (ISO 8601)\n")
+    folder = cli("import", "--manifest", str(tmp_path), "--config", config)
+    assert (folder.returncode, folder.stderr) == (2, f"policydiff: {tmp_path}: Is a directory\n")
