@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import time
@@ -26,6 +27,7 @@ class ImportSummary:
     seconds: float = 0.0
     outcomes: Counter = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)  # "path: reason" of rejected pages
+    skipped: int = 0  # pages this import had recorded already (the same bytes, policy and time)
 
     def add(self, path: Path, size: int, recorded: Recorded) -> None:
         self.pages += 1
@@ -39,7 +41,8 @@ class ImportSummary:
         mbs = self.bytes / 1e6 / self.seconds if self.seconds else 0.0
         counts = ", ".join(f"{n} {o}" for o, n in sorted(self.outcomes.items()))
         return (f"imported {self.pages} pages ({self.bytes / 1e6:.1f} MB) in {self.seconds:.2f} s: "
-                f"{rate:.0f} pages/s, {mbs:.1f} MB/s; {counts or 'nothing'}")
+                f"{rate:.0f} pages/s, {mbs:.1f} MB/s; {counts or 'nothing'}"
+                + (f"; skipped {self.skipped} already imported" if self.skipped else ""))
 
 
 def import_files(db: sqlite_utils.Database, policy, files: list[Path], at: str) -> ImportSummary:
@@ -82,6 +85,18 @@ def _import_one(db, summary: ImportSummary, policy, path: Path, at: str) -> None
         body = path.read_bytes()
     except OSError as exc:
         raise ValueError(f"{path}: cannot read ({exc.strerror})") from None
+    if _already_imported(db, policy.id, at, body):
+        summary.skipped += 1
+        return
     recorded = record_page(db, Page(policy=policy, url=policy.url, started_at=at, status=200, headers=HTML,
                                     body=body, source="import"))
     summary.add(path, len(body), recorded)
+
+
+def _already_imported(db: sqlite_utils.Database, policy_id: str, at: str, body: bytes) -> bool:
+    """These bytes were imported for this policy at this time before: the same import run again, which
+    records nothing new (and would otherwise be rejected as older than the archive)."""
+    digests = {row[0] for row in db.execute(
+        "SELECT s.sha256 FROM fetches f JOIN snapshots s ON s.id = f.snapshot"
+        " WHERE f.policy = ? AND f.started_at = ? AND f.source = 'import'", [policy_id, at])}
+    return bool(digests) and hashlib.sha256(body).hexdigest() in digests

@@ -24,6 +24,10 @@ def test_import_files_at_a_time(tmp_path, write_config, cli, db_path):
     result = cli("import", "shop", str(page), "--at", "2024-03-01T10:00:00+02:00", config=write_config(CONFIG), check=0)
     assert "imported 1 pages" in result.stdout and "1 new-version" in result.stdout
     assert outcomes(db_path) == [("2024-03-01T08:00:00Z", "new-version", "import")]
+    # The same import again (a script rerun): nothing recorded, nothing rejected as older, exit 0.
+    again = cli("import", "shop", str(page), "--at", "2024-03-01T08:00:00Z", config=write_config(CONFIG), check=0)
+    assert again.stdout.strip().endswith("nothing; skipped 1 already imported") and again.stderr == ""
+    assert len(outcomes(db_path)) == 1
 
 
 def test_import_manifest_in_time_order_with_rejections(tmp_path, write_config, cli, db_path):
