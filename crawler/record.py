@@ -171,26 +171,26 @@ def _record_page(db: sqlite_utils.Database, page: Page, extracted: str | Rejecte
     return record_fetch(db, fetch)
 
 
-def reextract_policy(db: sqlite_utils.Database, policy) -> Recorded | None:
+def reextract_policy(db: sqlite_utils.Database, policy) -> Recorded | str:
     """Re-derive the current version from its snapshot with today's extractor and rules.
 
-    A different text becomes a ``technical`` version (never reported as a policy change); the same
-    text records nothing. Returns None when there is nothing to re-derive.
+    A different text becomes a ``technical`` version (never reported as a policy change), returned as
+    recorded; otherwise nothing is recorded and the result says why, in words.
     """
     current = current_version(db, policy.id)
     if not current or not current["snapshot"]:
-        return None
+        return "no version yet: nothing to re-derive"
     body, headers = load_snapshot(db, current["snapshot"])
     base = _page_url(db, current["snapshot"]) or policy.url  # links resolve as they did on that fetch
     try:
         text = extract_page(policy, body, headers, base)
-    except Rejected:
-        return None  # the new rules do not fit the old page: the next fetch will say so
+    except Rejected as exc:  # the new rules do not fit the old page: the next fetch will say so
+        return f"kept: the stored page is rejected with the current rules ({exc})"
     rules = extraction_id(policy)
     if text == current["text"]:
         if current["extractor_version"] != rules:
             confirm_rules(db, current["id"], rules)
-        return None
+        return "unchanged"
     # Dated when that page was last seen: it is the same page read again, not a new sighting.
     return record_fetch(db, Fetch(
         policy=policy.id, started_at=current["last_seen"], url=policy.url,

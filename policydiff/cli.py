@@ -213,7 +213,8 @@ def cmd_reextract(args) -> int:
     with _writing(args, config) as db:
         for policy in config.pick(args.ids):
             recorded = reextract_policy(db, policy)
-            print(f"{policy.id:<24} " + (f"technical v{recorded.version_number}" if recorded else "unchanged"))
+            print(f"{policy.id:<24} " + (recorded if isinstance(recorded, str) else
+                                         f"technical v{recorded.version_number}"))
     return 0
 
 

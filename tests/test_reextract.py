@@ -17,7 +17,8 @@ def test_reextract_records_a_technical_version_only_when_text_differs(tmp_path, 
     cli("import", "shop", str(page), "--at", "2024-01-01", config=config, check=0)
     assert "unchanged" in cli("reextract", config=config, check=0).stdout
     config = write_config("[policies.shop]\nurl = 'https://shop.example/privacy'\nselect = ['main']\n"
-                          "remove = ['.promo']\n")
+                          "remove = ['.promo']\n[policies.new]\nurl = 'https://new.example/privacy'\n")
+    assert cli("reextract", "new", config=config, check=0).stdout == f"{'new':<24} no version yet: nothing to re-derive\n"
     assert "technical v2" in cli("reextract", "shop", config=config, check=0).stdout
     history = json.loads(cli("history", "shop", "--json", config=config, check=0).stdout)
     assert [v["kind"] for v in history] == ["policy", "technical"]
