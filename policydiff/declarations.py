@@ -55,14 +55,19 @@ class AddResult:
     config: Path
     added: list[Entry] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # "file: why" of terms not added at all
+    present: list[str] = field(default_factory=list)  # "file: where" of policies the file already tracks
+    others: list[str] = field(default_factory=list)  # "file: types" of other terms, never tracked
 
     def lines(self) -> list[str]:
         lines = []
         for entry in self.added:
             lines.append(f"added [policies.{entry.id}] {entry.url}")
             lines += [f"  not expressed: {note}" for note in entry.notes]
+        lines += [f"already tracked: {where}" for where in self.present]
+        lines += [f"not tracked: {terms} (policydiff tracks the {TERMS_TYPE} only)" for terms in self.others]
         lines += [f"skipped {reason}" for reason in self.skipped]
-        lines.append(f"{len(self.added)} policies added to {self.config}, {len(self.skipped)} skipped")
+        lines.append(f"{len(self.added)} policies added to {self.config}, {len(self.present)} already tracked, "
+                     f"{len(self.skipped)} skipped")
         return lines
 
 
@@ -81,12 +86,15 @@ def add_declarations(source: Path, config: Path) -> AddResult:
     for path, data in _read(source):
         entries, problems = entries_from_declaration(data, path)
         result.skipped += problems
+        terms = data.get("terms", data.get("documents")) if isinstance(data, dict) else None
+        if isinstance(terms, dict) and TERMS_TYPE in terms and (others := sorted(t for t in terms if t != TERMS_TYPE)):
+            result.others.append(f"{path.name}: {', '.join(others)}")
         for entry in entries:
             if entry.id in taken_ids:
-                result.skipped.append(f"{path.name}: [policies.{entry.id}] already exists in {config}")
+                result.present.append(f"{path.name}: [policies.{entry.id}] already exists in {config}")
             elif entry.url in taken_urls:
                 tracked = taken_urls[entry.url]
-                result.skipped.append(f"{path.name}: {entry.url} is already tracked as [policies.{tracked}]")
+                result.present.append(f"{path.name}: {entry.url} is [policies.{tracked}]")
             else:
                 taken_ids.add(entry.id)
                 taken_urls[entry.url] = entry.id

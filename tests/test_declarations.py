@@ -50,7 +50,8 @@ def test_add_a_folder_of_declarations(tmp_path, cli):
     sample(tmp_path / "declarations")
     result = cli("add-declarations", str(tmp_path / "declarations"), config=config, check=1)
     out = result.stdout.splitlines()
-    assert out[-1] == f"4 policies added to {config}, 3 skipped"
+    assert out[-1] == f"4 policies added to {config}, 0 already tracked, 3 skipped"
+    assert "not tracked: GitHub.json: Terms of Service (policydiff tracks the Privacy Policy only)" in out
     assert "added [policies.github] https://docs.github.com/en/site-policy/privacy-statement" in out
     assert any("not expressed: filter removeShareButtons, removeParams (custom JavaScript" in line for line in out)
     assert any("not expressed: executeClientScripts" in line for line in out)
@@ -73,8 +74,10 @@ def test_add_a_folder_of_declarations(tmp_path, cli):
     assert (one.name, one.select, one.remove) == ("Facebook Privacy Policy (part 1 of 2)", ("[role=main]",), ("nav",))
     assert (two.url, two.select, two.remove) == ("https://www.facebook.com/privacy/cookies", ("article",), ("nav",))
 
+    # Run again: nothing added; what is tracked already is no failure, the 3 that cannot be added are.
     again = cli("add-declarations", str(tmp_path / "declarations"), config=config, check=1)
-    assert "0 policies added" in again.stdout and "[policies.github] already exists" in again.stdout
+    assert again.stdout.splitlines()[-1] == f"0 policies added to {config}, 4 already tracked, 3 skipped"
+    assert f"already tracked: GitHub.json: [policies.github] already exists in {config}" in again.stdout
     assert config.read_text(encoding="utf-8") == text
 
 
@@ -83,8 +86,8 @@ def test_same_url_under_another_id_is_not_added_twice(tmp_path, cli):
     config.write_text(EXISTING, encoding="utf-8")
     declare(tmp_path, "Shop", {"name": "Example Shop", "terms": {"Privacy Policy": {
         "fetch": "https://shop.example/privacy", "select": "main"}}})
-    result = cli("add-declarations", str(tmp_path / "Shop.json"), config=config, check=1)
-    assert "https://shop.example/privacy is already tracked as [policies.shop]" in result.stdout
+    result = cli("add-declarations", str(tmp_path / "Shop.json"), config=config, check=0)  # nothing to do: no failure
+    assert "already tracked: Shop.json: https://shop.example/privacy is [policies.shop]" in result.stdout
     assert config.read_text(encoding="utf-8") == EXISTING
 
 
