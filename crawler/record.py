@@ -131,6 +131,11 @@ def _record_page(db: sqlite_utils.Database, page: Page, extracted: str | Rejecte
     verdict = check_redirect(page.url, page.final_url)
     if page.status == 304 and not verdict:
         fetch.outcome, fetch.body = "not-modified", None
+        if not (fetch.etag and fetch.last_modified) and (last := last_fetch(db, policy.id, ok=True)):
+            # A 304 may leave a validator out (RFC 9110 lets it omit Last-Modified beside an ETag): the
+            # body it confirmed keeps its validators, or the next run would ask without them.
+            fetch.etag = fetch.etag or last["etag"]
+            fetch.last_modified = fetch.last_modified or last["last_modified"]
         return record_fetch(db, fetch)
     verdict = verdict or check_response(page.status or 0, page.headers, page.body or b"")
     if verdict:

@@ -56,6 +56,34 @@ def test_conditional_get_logs_not_modified(server, write_config, cli, db_path):
         "new-version", "not-modified"]
 
 
+def test_a_304_without_last_modified_keeps_the_one_the_page_had(server, write_config, cli, db_path):
+    """RFC 9110 lets a 304 leave out Last-Modified beside an ETag: the third run still asks with both."""
+    page = policy_html().encode()
+
+    def conditional(handler):
+        if handler.headers.get("If-None-Match") == '"v1"':
+            handler.send_response(304)
+            handler.send_header("ETag", '"v1"')
+            handler.end_headers()
+            return
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html; charset=utf-8")
+        handler.send_header("ETag", '"v1"')
+        handler.send_header("Last-Modified", "Mon, 02 Nov 2026 10:00:00 GMT")
+        handler.send_header("Content-Length", str(len(page)))
+        handler.end_headers()
+        handler.wfile.write(page)
+
+    server.route("/privacy", handler=conditional)
+    config = config_for(server, write_config, shop="/privacy")
+    for _ in range(3):
+        cli("crawl", config=config, check=0)
+    asked = server.hits("/privacy")[-1]["headers"]
+    assert (asked.get("If-None-Match"), asked.get("If-Modified-Since")) == ('"v1"', "Mon, 02 Nov 2026 10:00:00 GMT")
+    assert [r["outcome"] for r in rows(db_path, "SELECT outcome FROM fetches ORDER BY id")] == [
+        "new-version", "not-modified", "not-modified"]
+
+
 def test_redirect_records_the_final_url(server, write_config, cli, db_path):
     server.route("/old-privacy", status=301, headers={"Location": server.url("/privacy"), "Content-Length": "0"})
     server.route("/privacy", policy_html())
