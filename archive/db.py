@@ -24,15 +24,28 @@ def require_archive(path: str | os.PathLike) -> None:
         raise ArchiveError(f"no archive at {path} (run `policydiff crawl` or `policydiff import` first, or pass --db)")
 
 
+def _read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection. On read-only media a WAL archive whose -shm file is gone (a clean close
+    deletes it) cannot be opened so: it is then opened as immutable, which it is there."""
+    uri = path.resolve().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)
+
+
 def open_db(path: str | os.PathLike, *, readonly: bool = False, create: bool = True) -> sqlite_utils.Database:
     """Open (creating it and its folder if needed, unless ``create`` is false) and migrate the archive
-    at ``path``."""
+    at ``path``; ``readonly``: open an existing archive as it is, for reading only."""
     path = Path(path)
     if readonly or not create:
         require_archive(path)
     try:
         if readonly:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            conn = _read_only(path)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path)

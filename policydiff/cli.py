@@ -11,6 +11,7 @@ import argparse
 import errno
 import json
 import os
+import sqlite3
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -153,7 +154,7 @@ def cmd_export(args) -> int:
     config = _config(args)
     out = Path(args.warc)
     try:
-        summary = export_warc(_open(args, config), out, [p.id for p in config.pick(args.ids)])
+        summary = export_warc(_read(args, config)[0], out, [p.id for p in config.pick(args.ids)])
     except OSError as exc:
         raise UsageError(f"{out}: cannot write ({exc.strerror})") from None
     print(summary.line(out))
@@ -195,7 +196,7 @@ def cmd_history(args) -> int:
 
     config = _config(args)
     config.pick([args.id])
-    rows = history(_open(args, config), args.id)
+    rows = history(_read(args, config)[0], args.id)
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -253,7 +254,7 @@ def cmd_status(args) -> int:
     from policydiff.health import health
 
     config = _config(args)
-    states = health(_open(args, config), config.pick(args.ids))
+    states = health(_read(args, config)[0], config.pick(args.ids))
     if args.json:
         print(json.dumps([state.as_dict() for state in states], indent=2))
     else:
@@ -275,8 +276,9 @@ def cmd_changes(args) -> int:
         since = parse_time(args.since) if args.since else None
     except ValueError as exc:
         raise UsageError(f"--since: {exc}") from None
-    db = _open(args, config)
-    judge_pending(db)
+    db, writable = _read(args, config)
+    if writable:  # on read-only media, the changes are listed with the findings judged when written
+        judge_pending(db)
     changes = list_changes(db, args.ids, since)
     if args.json:
         print(json.dumps(changes, indent=2))
@@ -295,7 +297,7 @@ def cmd_promises(args) -> int:
     from reports.promises import describe_promises
 
     config = _config(args)
-    described = describe_promises(_open(args, config), config.pick(args.ids))
+    described = describe_promises(_read(args, config)[0], config.pick(args.ids))
     if args.json:
         print(json.dumps(described, indent=2))
         return 0
@@ -356,6 +358,18 @@ def _open(args, config, *, create: bool = False):
     db = open_db(_db(args), create=create)
     sync_policies(db, list(config.policies.values()))
     return db
+
+
+def _read(args, config) -> tuple:
+    """The archive for a command that only reads it, and whether it is writable: as _open, or, where it
+    cannot be written (read-only media, an archive handed over), read-only as it is."""
+    try:
+        return _open(args, config), True
+    except (ArchiveError, sqlite3.OperationalError) as exc:
+        try:
+            return open_db(_db(args), readonly=True), False
+        except ArchiveError:
+            raise exc from None
 
 
 def _overrides(args) -> dict:

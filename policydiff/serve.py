@@ -20,7 +20,7 @@ import yaml
 from datasette.app import Datasette
 
 import reports
-from archive import open_db, require_archive
+from archive import ArchiveError, open_db, require_archive
 from reports.links import datasette_url
 
 __all__ = ["METADATA", "SETTINGS", "build_datasette", "load_metadata", "serve"]
@@ -48,23 +48,32 @@ def load_metadata(db_name: str, base_url: str = "/") -> dict:
     return metadata
 
 
-def build_datasette(db_path: str | os.PathLike, *, settings: dict | None = None) -> Datasette:
+def build_datasette(db_path: str | os.PathLike, *, settings: dict | None = None, immutable: bool = False) -> Datasette:
     """A Datasette serving the archive at ``db_path`` (which must exist) under its file's stem.
 
-    ``settings`` override :data:`SETTINGS` (Datasette's ``--setting`` names).
+    ``settings`` override :data:`SETTINGS` (Datasette's ``--setting`` names); ``immutable``: the file
+    cannot change (read-only media), so Datasette opens it without locks or a -shm file.
     """
     path = Path(db_path)
     require_archive(path)
     merged = {**SETTINGS, **(settings or {})}
-    return Datasette(files=[str(path)], metadata=load_metadata(path.stem, merged.get("base_url", "/")),
-                     settings=merged)
+    files = {"immutables" if immutable else "files": [str(path)]}
+    return Datasette(**files, metadata=load_metadata(path.stem, merged.get("base_url", "/")), settings=merged)
 
 
 def serve(db_path: str | os.PathLike, *, host: str = "127.0.0.1", port: int = 8001, out: TextIO = sys.stdout) -> int:
     """Migrate the archive if it is behind, then serve it until interrupted. Port 0 picks a free
     port; the first line printed is the address."""
-    datasette = build_datasette(db_path)
-    open_db(db_path).close()  # the metadata describes the current schema (versions_fts, ...)
+    try:
+        open_db(db_path, create=False).close()  # the metadata describes the current schema (versions_fts...)
+        immutable = False
+    except ArchiveError as exc:  # read-only media: served as it is, as an immutable file
+        try:
+            open_db(db_path, readonly=True).close()
+        except ArchiveError:
+            raise exc from None
+        immutable = True
+    datasette = build_datasette(db_path, immutable=immutable)
     # Bind first, so that the address printed is the one listening, even for port 0.
     try:
         sock = socket.create_server((host, port))

@@ -7,13 +7,16 @@ chmod would prove nothing here. Without the right to mount, they are skipped (an
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 import subprocess
+import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.datasette_archive import served
 from tests.pages import SECTIONS, policy_html
 
 
@@ -108,3 +111,30 @@ def test_a_read_only_archive_is_a_clear_error_and_stays_intact(server, configure
         subprocess.run(["mount", "-o", "remount,rw", str(folder)], check=True)
     assert state(db) == before
     assert cli("crawl", config=config, env=env, check=0).stdout.split()[:3] == ["shop", "new-version", "v2"]
+
+
+def test_an_archive_on_read_only_media_can_still_be_read_and_browsed(server, configure, cli, tmpfs):
+    """An archive handed over on read-only media: WAL needs a -shm file that cannot be made there, and
+    the reading commands record the config's policies first. They read it as it is instead."""
+    folder = tmpfs("16m")
+    db = folder / "archive.db"
+    env = {"POLICYDIFF_DB": str(db)}
+    config = configure(shop="/privacy")
+    server.route("/privacy", policy_html())
+    cli("crawl", config=config, env=env, check=0)
+    server.route("/privacy", long_policy(3))
+    cli("crawl", config=config, env=env, check=0)
+    before = state(db)
+    subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+    try:
+        assert not (folder / "archive.db-shm").exists()  # closed cleanly: only the file is left
+        assert cli("status", config=config, env=env, check=0).stdout.splitlines()[1].split()[0] == "shop"
+        assert [line.split()[0] for line in cli("history", "shop", config=config, env=env, check=0).stdout.splitlines()
+                if line.strip()][:2] == ["v1", "v2"]
+        assert "shop" in cli("changes", config=config, env=env, check=0).stdout
+        with served(db) as base:
+            with urllib.request.urlopen(f"{base}/archive/policies.json?_shape=array", timeout=30) as response:
+                assert [row["id"] for row in json.loads(response.read())] == ["shop"]
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(folder)], check=True)
+    assert state(db) == before
