@@ -12,7 +12,9 @@ import random
 import sqlite3
 import subprocess
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -91,24 +93,38 @@ def test_a_full_disk_is_a_clear_error_and_nothing_half_written(server, configure
     assert cli("crawl", config=config, env=env, check=0).stdout.split()[:3] == ["shop", "new-version", "v2"]
 
 
-def test_a_read_only_archive_is_a_clear_error_and_stays_intact(server, configure, cli, tmpfs):
+@contextmanager
+def read_only(folder: Path) -> Iterator[None]:
+    """The tmpfs at ``folder`` remounted read-only for the block."""
+    subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+    try:
+        yield
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(folder)], check=True)
+
+
+def crawled(server, configure, cli, tmpfs, versions: int):
+    """An archive on its own tmpfs with ``versions`` versions of one policy: (folder, db, env, config)."""
     folder = tmpfs("16m")
     db = folder / "archive.db"
     env = {"POLICYDIFF_DB": str(db)}
     config = configure(shop="/privacy")
-    server.route("/privacy", policy_html())
-    cli("crawl", config=config, env=env, check=0)
+    for page in [policy_html(), long_policy(3)][:versions]:
+        server.route("/privacy", page)
+        cli("crawl", config=config, env=env, check=0)
+    return folder, db, env, config
+
+
+def test_a_read_only_archive_is_a_clear_error_and_stays_intact(server, configure, cli, tmpfs):
+    folder, db, env, config = crawled(server, configure, cli, tmpfs, versions=1)
     before = state(db)
     server.route("/privacy", long_policy(3))
-    subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
-    try:
+    with read_only(folder):
         for command in ("crawl", "run"):
             result = cli(command, config=config, env=env)
             assert result.returncode == 1, (command, result.stdout, result.stderr)
             assert result.stderr.startswith("policydiff: ") and result.stderr.count("\n") == 1, result.stderr
             assert "Read-only file system" in result.stderr or "readonly" in result.stderr, result.stderr
-    finally:
-        subprocess.run(["mount", "-o", "remount,rw", str(folder)], check=True)
     assert state(db) == before
     assert cli("crawl", config=config, env=env, check=0).stdout.split()[:3] == ["shop", "new-version", "v2"]
 
@@ -116,17 +132,9 @@ def test_a_read_only_archive_is_a_clear_error_and_stays_intact(server, configure
 def test_an_archive_on_read_only_media_can_still_be_read_and_browsed(server, configure, cli, tmpfs):
     """An archive handed over on read-only media: WAL needs a -shm file that cannot be made there, and
     the reading commands record the config's policies first. They read it as it is instead."""
-    folder = tmpfs("16m")
-    db = folder / "archive.db"
-    env = {"POLICYDIFF_DB": str(db)}
-    config = configure(shop="/privacy")
-    server.route("/privacy", policy_html())
-    cli("crawl", config=config, env=env, check=0)
-    server.route("/privacy", long_policy(3))
-    cli("crawl", config=config, env=env, check=0)
+    folder, db, env, config = crawled(server, configure, cli, tmpfs, versions=2)
     before = state(db)
-    subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
-    try:
+    with read_only(folder):
         assert not (folder / "archive.db-shm").exists()  # closed cleanly: only the file is left
         assert cli("status", config=config, env=env, check=0).stdout.splitlines()[1].split()[0] == "shop"
         assert [line.split()[0] for line in cli("history", "shop", config=config, env=env, check=0).stdout.splitlines()
@@ -135,6 +143,4 @@ def test_an_archive_on_read_only_media_can_still_be_read_and_browsed(server, con
         with served(db) as base:
             with urllib.request.urlopen(f"{base}/archive/policies.json?_shape=array", timeout=30) as response:
                 assert [row["id"] for row in json.loads(response.read())] == ["shop"]
-    finally:
-        subprocess.run(["mount", "-o", "remount,rw", str(folder)], check=True)
     assert state(db) == before
