@@ -26,7 +26,8 @@ def require_archive(path: str | os.PathLike) -> None:
 
 def _read_only(path: Path) -> sqlite3.Connection:
     """A read-only connection. On read-only media a WAL archive whose -shm file is gone (a clean close
-    deletes it) cannot be opened so: it is then opened as immutable, which it is there."""
+    deletes it) cannot be opened so: it is then opened as immutable, which it is there, unless its -wal
+    file still holds changes."""
     uri = path.resolve().as_uri()
     conn = sqlite3.connect(f"{uri}?mode=ro", uri=True)
     try:
@@ -34,7 +35,12 @@ def _read_only(path: Path) -> sqlite3.Connection:
         return conn
     except sqlite3.OperationalError:
         conn.close()
-        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size:  # immutable would ignore what the WAL holds: never a silent loss
+        raise ArchiveError(f"cannot read archive {path} here: its {wal.name} file holds committed changes that "
+                           "read-only storage cannot replay (copy the archive with its -wal file to writable "
+                           "storage and open it there)")
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)
 
 
 def open_db(path: str | os.PathLike, *, readonly: bool = False, create: bool = True) -> sqlite_utils.Database:

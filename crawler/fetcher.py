@@ -278,7 +278,7 @@ class _Site:
         headers = {**self.options.headers, **conditional}
         try:  # one deadline for the request, a second attempt included
             return self._exchange(target, headers, time.monotonic() + self.options.timeout,
-                                  fresh=not self.conn.is_open)
+                                  fresh=not self.conn.reusable())
         finally:
             self.host.last = time.monotonic()
 

@@ -56,6 +56,14 @@ class Connection:
     def is_open(self) -> bool:
         return self.sock is not None
 
+    def reusable(self) -> bool:
+        """Whether the next request goes on the open connection: not when bytes or its end arrived while
+        it sat idle (the late body of a 204 or 304, a 408 sent before closing), which would be read
+        as the next answer; such a connection is closed here."""
+        if self.sock is not None and _stale(self.sock):
+            self.close()
+        return self.sock is not None
+
     def get(self, target: str, headers: dict[str, str], *, limit: int, deadline: float) -> Answer:
         """Send one GET and read its whole answer by ``deadline`` (monotonic: connecting, sending and
         every wait for data count; a host name's lookup is the resolver's). Raises TooLarge past
@@ -63,8 +71,7 @@ class Connection:
         host, port, host_header = self._address or self._parse_address()
         lines = [f"GET {target} HTTP/1.1", f"Host: {host_header}", *(f"{k}: {v}" for k, v in headers.items())]
         request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        if self.sock is not None and _stale(self.sock):
-            self.close()
+        self.reusable()
         try:
             if self.sock is None:
                 sock = _connect(host, port, deadline)
@@ -242,8 +249,7 @@ def _connect(host: str, port: int, deadline: float) -> socket.socket:
 
 
 def _stale(sock: socket.socket) -> bool:
-    """Whether bytes or the connection's end arrived while it sat idle: the late body of a 204 or 304,
-    a 408 sent before closing. Read as the next answer, they would stand for a page never asked for."""
+    """Whether bytes or the connection's end arrived while it sat idle."""
     if isinstance(sock, ssl.SSLSocket) and sock.pending():
         return True
     poller = select.poll()  # not select.select: file descriptors past 1023 are fine here

@@ -60,8 +60,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"policydiff: cannot write {exc.filename or 'the archive'}: {exc.strerror} "
                   "(free disk space or make it writable, then run again; nothing was half-written)", file=sys.stderr)
         elif exc.filename:  # a path that cannot be: under /proc, through a file, a folder for a file
-            print(f"policydiff: cannot use {exc.filename}: {exc.strerror} (check the --db path and "
-                  "POLICYDIFF_DB: the archive's folder must be a folder you can write)", file=sys.stderr)
+            target, db = str(exc.filename), str(_db(args))
+            check = ("the --db path and POLICYDIFF_DB: the archive's folder must be a folder you can write"
+                     if db.startswith(target) or target.startswith(db) else "that path")
+            print(f"policydiff: cannot use {exc.filename}: {exc.strerror} (check {check})", file=sys.stderr)
         else:
             raise
         return 1
@@ -365,11 +367,8 @@ def _read(args, config) -> tuple:
     cannot be written (read-only media, an archive handed over), read-only as it is."""
     try:
         return _open(args, config), True
-    except (ArchiveError, sqlite3.OperationalError) as exc:
-        try:
-            return open_db(_db(args), readonly=True), False
-        except ArchiveError:
-            raise exc from None
+    except (ArchiveError, sqlite3.OperationalError):
+        return open_db(_db(args), readonly=True), False  # or its ArchiveError, which says why
 
 
 def _overrides(args) -> dict:

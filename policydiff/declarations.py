@@ -90,7 +90,10 @@ def add_declarations(source: Path, config: Path) -> AddResult:
         if isinstance(terms, dict) and TERMS_TYPE in terms and (others := sorted(t for t in terms if t != TERMS_TYPE)):
             result.others.append(f"{path.name}: {', '.join(others)}")
         for entry in entries:
-            if entry.id in taken_ids:
+            if entry.id in taken_ids and taken_urls.get(entry.url) != entry.id:  # the id, for another page
+                result.skipped.append(f"{path.name}: [policies.{entry.id}] already exists in {config} for another "
+                                      f"URL; {entry.url} was not added (rename one of them)")
+            elif entry.id in taken_ids:
                 result.present.append(f"{path.name}: [policies.{entry.id}] already exists in {config}")
             elif entry.url in taken_urls:
                 tracked = taken_urls[entry.url]

@@ -94,9 +94,11 @@ def _import_one(db, summary: ImportSummary, policy, path: Path, at: str) -> None
 
 
 def _already_imported(db: sqlite_utils.Database, policy_id: str, at: str, body: bytes) -> bool:
-    """These bytes were imported for this policy at this time before: the same import run again, which
-    records nothing new (and would otherwise be rejected as older than the archive)."""
+    """These bytes were imported and recorded for this policy at this time before: the same import run
+    again, which records nothing new (and would otherwise be rejected as older than the archive). A page
+    rejected then is imported again: new selectors may read it now."""
     digests = {row[0] for row in db.execute(
         "SELECT s.sha256 FROM fetches f JOIN snapshots s ON s.id = f.snapshot"
-        " WHERE f.policy = ? AND f.started_at = ? AND f.source = 'import'", [policy_id, at])}
+        " WHERE f.policy = ? AND f.started_at = ? AND f.source = 'import'"
+        " AND f.outcome IN ('new-version', 'unchanged')", [policy_id, at])}
     return bool(digests) and hashlib.sha256(body).hexdigest() in digests

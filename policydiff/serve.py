@@ -67,11 +67,8 @@ def serve(db_path: str | os.PathLike, *, host: str = "127.0.0.1", port: int = 80
     try:
         open_db(db_path, create=False).close()  # the metadata describes the current schema (versions_fts...)
         immutable = False
-    except ArchiveError as exc:  # read-only media: served as it is, as an immutable file
-        try:
-            open_db(db_path, readonly=True).close()
-        except ArchiveError:
-            raise exc from None
+    except ArchiveError:  # read-only media: served as it is, as an immutable file (or its error says why not)
+        open_db(db_path, readonly=True).close()
         immutable = True
     datasette = build_datasette(db_path, immutable=immutable)
     # Bind first, so that the address printed is the one listening, even for port 0.

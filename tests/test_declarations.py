@@ -125,3 +125,14 @@ def test_unreadable_declarations_exit_2_and_write_nothing(tmp_path, cli):
     result = cli("add-declarations", str(tmp_path / "empty"), config=config)
     assert result.returncode == 2 and "no declaration" in result.stderr
     assert config.read_text(encoding="utf-8") == EXISTING
+
+
+def test_an_id_taken_by_another_url_is_skipped_not_already_tracked(tmp_path, cli):
+    config = tmp_path / "policies.toml"
+    config.write_text(EXISTING, encoding="utf-8")
+    declare(tmp_path, "Shop", {"name": "Shop", "terms": {"Privacy Policy": {
+        "fetch": "https://another-shop.example/legal/privacy", "select": "main"}}})
+    result = cli("add-declarations", str(tmp_path / "Shop.json"), config=config, check=1)
+    assert (f"skipped Shop.json: [policies.shop] already exists in {config} for another URL; "
+            "https://another-shop.example/legal/privacy was not added (rename one of them)") in result.stdout
+    assert config.read_text(encoding="utf-8") == EXISTING

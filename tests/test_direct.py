@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import socket
 import threading
 import time
 from http.client import RemoteDisconnected
@@ -193,6 +194,34 @@ def test_asking_again_on_a_new_connection_keeps_the_first_deadline(server):
     finally:
         release.set()
         site.close()
+
+
+def test_a_connection_the_site_closed_while_idle_is_replaced_before_asking_not_retried_after(server):
+    """The site closed the kept-alive connection: the next request goes on a new one from the start, so
+    a page that drops that new connection is asked once, not twice."""
+    closed = threading.Event()
+
+    def answer_then_close(handler):
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        handler.wfile.flush()
+        handler.connection.shutdown(socket.SHUT_RDWR)  # the end reaches the client before the event
+        handler.close_connection = True
+        closed.set()
+
+    def drop(handler):
+        handler.close_connection = True
+
+    server.route("/a", handler=answer_then_close)
+    server.route("/b", handler=drop)
+    site = _site(server, RETRY_ENABLED=False)
+    try:
+        assert site.get(server.url("/a"), {}).status == 200
+        assert closed.wait(10)
+        with pytest.raises(RemoteDisconnected):
+            site.get(server.url("/b"), {})
+    finally:
+        site.close()
+    assert len(server.hits("/b")) == 1
 
 
 def test_a_size_cap_of_zero_means_no_cap_as_for_scrapy(server):

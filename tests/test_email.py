@@ -309,3 +309,16 @@ def test_a_digest_of_huge_changes_stays_under_the_limit():
     assert digest.subject == "policydiff: Policy 0, Policy 1, Policy 2 and 17 more changed"
     assert digest.text.count("Added 0: we <share> data") == 20 and "Added 299:" not in digest.text  # every change shows its start
     assert digest.text.count("more changes not shown") == 20 and digest.html.count("more changes not shown") == 20
+
+
+def test_an_untrusted_certificate_is_said_so_not_blamed_on_the_security_setting():
+    """security = "ssl" is right here; the server's certificate is what fails (self-signed, wrong name)."""
+    import ssl
+
+    from reports.mail.smtp import _session_error
+
+    error = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
+                                            "self-signed certificate")
+    message = _session_error(error, EmailSettings(host="smtp.example.org", port=465, security="ssl"))
+    assert message.startswith("the certificate of SMTP server smtp.example.org:465 is not trusted (")
+    assert "check host in [email]" in message and "security" not in message

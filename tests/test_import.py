@@ -63,3 +63,14 @@ def test_import_usage_errors_exit_2(tmp_path, write_config, cli):
     assert result.returncode == 2 and "cannot read" in result.stderr
     result = cli("import", "shop", str(bad), "--at", "yesterday", config=config)
     assert result.returncode == 2 and "ISO 8601" in result.stderr
+
+
+def test_a_rejected_page_imported_again_with_new_selectors_is_recorded(tmp_path, write_config, cli, db_path):
+    """The rejection says to fix the selectors: the same import run again must then record the page,
+    not skip it as already imported."""
+    page = tmp_path / "saved.html"
+    page.write_text(policy_html(), encoding="utf-8")
+    wrong = write_config(CONFIG + "select = ['#gone']\n")
+    assert "structure-changed" in cli("import", "shop", str(page), "--at", "2024-03-01", config=wrong, check=1).stderr
+    fixed = write_config(CONFIG + "select = ['main']\n")
+    assert "1 new-version" in cli("import", "shop", str(page), "--at", "2024-03-01", config=fixed, check=0).stdout

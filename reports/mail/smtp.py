@@ -134,6 +134,9 @@ def _session_error(exc: BaseException, settings: EmailSettings) -> str:
         problem = f"{server} refused the login ({_detail(exc)})"
     elif isinstance(exc, smtplib.SMTPNotSupportedError):  # reachable: the settings ask what it lacks
         problem = f"{server} answered, but {_detail(exc).rstrip('.')} (check security and username in [email])"
+    elif isinstance(exc, ssl.SSLCertVerificationError):
+        problem = (f"the certificate of {server} is not trusted ({_detail(exc)}); check host in [email] "
+                   "(the name on the certificate) and the system's CA certificates")
     elif isinstance(exc, ssl.SSLError):
         problem = (f"TLS with {server} failed ({_detail(exc)}); check security in [email]: "
                    '"ssl" for a port like 465, "starttls" for 587, "none" for a local relay')

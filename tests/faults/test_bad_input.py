@@ -124,3 +124,15 @@ def test_import_mistakes_say_what_is_missing(cli, tmp_path):
         2, "policydiff: import ID FILE... needs --at TIME: when the files were fetched (ISO 8601)\n")
     folder = cli("import", "--manifest", str(tmp_path), "--config", config)
     assert (folder.returncode, folder.stderr) == (2, f"policydiff: {tmp_path}: Is a directory\n")
+
+
+def test_a_path_that_cannot_be_outside_the_archive_is_not_blamed_on_db(cli, tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><main><p>" + "We collect your name and address. " * 20 + "</p></main></body></html>")
+    config = str(ROOT / "policies.toml")
+    cli("import", "megatoners", str(page), "--at", "2024-01-01", "--config", config, check=0)
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    result = cli("report", "--out", str(a_file / "reports"), "--config", config)
+    assert result.returncode == 1 and result.stderr.count("\n") == 1, result
+    assert result.stderr.endswith("(check that path)\n") and "--db" not in result.stderr

@@ -144,3 +144,26 @@ def test_an_archive_on_read_only_media_can_still_be_read_and_browsed(server, con
             with urllib.request.urlopen(f"{base}/archive/policies.json?_shape=array", timeout=30) as response:
                 assert [row["id"] for row in json.loads(response.read())] == ["shop"]
     assert state(db) == before
+
+
+def test_a_read_only_archive_whose_wal_holds_changes_is_refused_not_read_short(server, configure, cli, tmpfs,
+                                                                                 tmp_path):
+    """Copied with its -wal file but not its -shm: opened as immutable it would silently lose what the
+    WAL holds (the newest versions). One line instead, exit 1."""
+    source = tmp_path / "source.db"
+    config = configure(shop="/privacy")
+    server.route("/privacy", policy_html())
+    cli("crawl", config=config, env={"POLICYDIFF_DB": str(source)}, check=0)
+    writer = sqlite3.connect(source)
+    writer.execute("PRAGMA wal_autocheckpoint = 0")  # the next commit stays in the -wal file
+    writer.execute("INSERT INTO fetches (policy, started_at, url, outcome) VALUES ('shop', '2030-01-01T00:00:00Z',"
+                   " 'https://x.example/', 'failed')")
+    writer.commit()
+    folder = tmpfs("16m")
+    (folder / "archive.db").write_bytes(source.read_bytes())
+    (folder / "archive.db-wal").write_bytes(Path(f"{source}-wal").read_bytes())
+    writer.close()
+    with read_only(folder):
+        result = cli("history", "shop", config=config, env={"POLICYDIFF_DB": str(folder / "archive.db")})
+    assert result.returncode == 1 and result.stderr.count("\n") == 1, result
+    assert "archive.db-wal file holds committed changes" in result.stderr
