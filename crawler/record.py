@@ -211,8 +211,14 @@ def _page_url(db: sqlite_utils.Database, snapshot_id: int) -> str | None:
     return row[0] if row else None
 
 
+_RETRY_ADVICE = "the next run tries again"
+
+
 def _record_verdict(db: sqlite_utils.Database, fetch: Fetch, verdict: Verdict) -> Recorded:
-    fetch.outcome, fetch.reason = verdict.outcome, verdict.reason
+    reason = verdict.reason
+    if fetch.source != "crawl" and reason.endswith(_RETRY_ADVICE):  # an imported page is never asked again
+        reason = reason.removesuffix(_RETRY_ADVICE) + f"this page was imported ({fetch.source}), not fetched: check its source"
+    fetch.outcome, fetch.reason = verdict.outcome, reason
     return record_fetch(db, fetch)
 
 

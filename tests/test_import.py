@@ -74,3 +74,12 @@ def test_a_rejected_page_imported_again_with_new_selectors_is_recorded(tmp_path,
     assert "structure-changed" in cli("import", "shop", str(page), "--at", "2024-03-01", config=wrong, check=1).stderr
     fixed = write_config(CONFIG + "select = ['main']\n")
     assert "1 new-version" in cli("import", "shop", str(page), "--at", "2024-03-01", config=fixed, check=0).stdout
+
+
+def test_an_imported_page_rejected_for_a_transient_reason_says_to_check_its_source(tmp_path, write_config, cli):
+    """"The next run tries again" is the crawl's advice: a saved file is never fetched again."""
+    page = tmp_path / "maintenance.html"
+    page.write_text("<html><body><h1>Down for maintenance</h1><p>We'll be back soon.</p></body></html>")
+    result = cli("import", "shop", str(page), "--at", "2024-03-01", config=write_config(CONFIG), check=1)
+    assert result.stderr == (f"rejected: {page}: maintenance: the site shows a maintenance page; this page was "
+                             "imported (import), not fetched: check its source\n")
