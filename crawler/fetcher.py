@@ -45,6 +45,7 @@ logger = logging.getLogger("crawler.direct")  # one logger for the direct path, 
 # What the threads put on the queue at most before it is passed on (one message, one system call).
 BATCH = 32
 _REDIRECT = frozenset({301, 302, 303, 307, 308})
+_NO_CAP = 1 << 62  # DOWNLOAD_MAXSIZE = 0: no size cap, as Scrapy reads it
 # A <meta http-equiv="refresh">, which Scrapy follows: the spider decides (a superset: any mention).
 _REFRESH = re.compile(rb"http-equiv\s*=\s*[\"']?\s*refresh", re.IGNORECASE)
 # As Scrapy's default TLS context: a policy behind a broken certificate is still the policy's page
@@ -84,13 +85,11 @@ class Options:
                             "Accept-Encoding": "gzip, deflate"},
                    delay=float(s["DOWNLOAD_DELAY"]), randomize=bool(s.get("RANDOMIZE_DOWNLOAD_DELAY", True)),
                    concurrency=int(s["CONCURRENT_REQUESTS"]), timeout=float(s["DOWNLOAD_TIMEOUT"]),
-                   max_bytes=int(s["DOWNLOAD_MAXSIZE"]) or _NO_CAP, retries=int(s["RETRY_TIMES"]) if s["RETRY_ENABLED"] else 0,
+                   max_bytes=int(s["DOWNLOAD_MAXSIZE"]) or _NO_CAP,
+                   retries=int(s["RETRY_TIMES"]) if s["RETRY_ENABLED"] else 0,
                    retry_codes=frozenset(int(c) for c in s["RETRY_HTTP_CODES"]),
                    backoff=float(s["RETRY_BACKOFF_BASE"]), backoff_max=float(s["RETRY_BACKOFF_MAX"]),
                    obey_robots=bool(s["ROBOTSTXT_OBEY"]))
-
-
-_NO_CAP = 1 << 62  # DOWNLOAD_MAXSIZE = 0: no size cap, as Scrapy reads it
 
 
 class _Spider(Exception):
@@ -277,22 +276,21 @@ class _Site:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         headers = {**self.options.headers, **conditional}
         try:  # one deadline for the request, a second attempt included
-            return self._exchange(target, headers, time.monotonic() + self.options.timeout,
-                                  fresh=not self.conn.reusable())
+            return self._exchange(target, headers, time.monotonic() + self.options.timeout)
         finally:
             self.host.last = time.monotonic()
 
-    def _exchange(self, target: str, headers: dict[str, str], deadline: float, *, fresh: bool) -> _Answer:
+    def _exchange(self, target: str, headers: dict[str, str], deadline: float) -> _Answer:
         if self.scheme not in ("http", "https"):
             raise _Spider(f"scheme {self.scheme}")
         try:
             answer = self.conn.get(target, headers, limit=self.options.max_bytes, deadline=deadline)
         except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError, ssl.SSLEOFError):
-            if fresh:
+            if not self.conn.reused:
                 raise
             # The site closed our idle keep-alive connection (over TLS, a reset reads as an unexpected
-            # EOF): ask again on a new one, as browsers do.
-            return self._exchange(target, headers, deadline, fresh=True)
+            # EOF): ask again on a new one, as browsers do (the failed one is closed: never reused).
+            return self._exchange(target, headers, deadline)
         except TooLarge as exc:
             raise _Spider("larger than the size cap") from exc
         headers = _headers(answer.headers)

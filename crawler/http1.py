@@ -51,17 +51,10 @@ class Connection:
         self.sock: socket.socket | None = None
         self.buffer = bytearray()  # received and not yet consumed
         self._address: tuple[str, int, str] | None = None  # host, port, Host header
+        self.reused = False  # whether the last request went on a connection kept from an earlier one
 
     @property
     def is_open(self) -> bool:
-        return self.sock is not None
-
-    def reusable(self) -> bool:
-        """Whether the next request goes on the open connection: not when bytes or its end arrived while
-        it sat idle (the late body of a 204 or 304, a 408 sent before closing), which would be read
-        as the next answer; such a connection is closed here."""
-        if self.sock is not None and _stale(self.sock):
-            self.close()
         return self.sock is not None
 
     def get(self, target: str, headers: dict[str, str], *, limit: int, deadline: float) -> Answer:
@@ -71,7 +64,11 @@ class Connection:
         host, port, host_header = self._address or self._parse_address()
         lines = [f"GET {target} HTTP/1.1", f"Host: {host_header}", *(f"{k}: {v}" for k, v in headers.items())]
         request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        self.reusable()
+        # Bytes or the end that arrived while the connection sat idle (the late body of a 204 or 304, a
+        # 408 sent before closing) would be read as this answer: such a connection is not reused.
+        if self.sock is not None and _stale(self.sock):
+            self.close()
+        self.reused = self.sock is not None
         try:
             if self.sock is None:
                 sock = _connect(host, port, deadline)
