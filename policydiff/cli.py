@@ -130,7 +130,7 @@ def cmd_import(args) -> int:
         raise UsageError("import --warc FILE... takes no ID, FILE, --at or --manifest (records match policies by URL)")
     if args.manifest and (args.id or args.files or args.at):
         raise UsageError("import takes either --manifest FILE or ID FILE... --at TIME, not both")
-    if args.id and args.files and not args.at and not args.warc and not args.manifest:
+    if args.id and args.files and not args.at:  # --warc or --manifest beside them was refused above
         raise UsageError("import ID FILE... needs --at TIME: when the files were fetched (ISO 8601)")
     if not args.warc and not args.manifest and not (args.id and args.files and args.at):
         raise UsageError("import needs ID FILE... --at TIME, --manifest FILE or --warc FILE...")

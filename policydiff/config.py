@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 __all__ = ["Config", "ConfigError", "EmailSettings", "Policy", "load_config", "parse_interval"]
 
@@ -130,8 +130,8 @@ def _policy(path: Path, pid: str, table: Any) -> Policy:
     url = table.get("url")
     if not url:
         raise fail("missing url")
-    parts = urlsplit(url) if isinstance(url, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+    parts = _http_url(url)
+    if parts is None:
         raise fail(f"url {url!r} is not an http(s) URL")
     try:
         parts.port  # noqa: B018 (raises for a port that is not a number from 0 to 65535)
@@ -215,11 +215,16 @@ def _archive(path: Path, table: Any) -> str | None:
     url = table.get("public_url")
     if url is None:
         return None
-    parts = urlsplit(url) if isinstance(url, str) else None
-    if not parts or parts.scheme not in ("http", "https") or not parts.netloc:
+    if _http_url(url) is None:
         raise ConfigError(f"{path}: [archive]: public_url must be an http(s) URL such as "
                           f"\"https://policies.example.org\", not {url!r} (links in reports start with it)")
     return url.rstrip("/")
+
+
+def _http_url(url: Any) -> SplitResult | None:
+    """The parts of an absolute http(s) URL, else None."""
+    parts = urlsplit(url) if isinstance(url, str) else None
+    return parts if parts and parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def _crawl(path: Path, table: Any) -> dict[str, Any]:

@@ -86,8 +86,8 @@ def add_declarations(source: Path, config: Path) -> AddResult:
     for path, data in _read(source):
         entries, problems = entries_from_declaration(data, path)
         result.skipped += problems
-        terms = data.get("terms", data.get("documents")) if isinstance(data, dict) else None
-        if isinstance(terms, dict) and TERMS_TYPE in terms and (others := sorted(t for t in terms if t != TERMS_TYPE)):
+        terms = _terms(data)
+        if TERMS_TYPE in terms and (others := sorted(t for t in terms if t != TERMS_TYPE)):
             result.others.append(f"{path.name}: {', '.join(others)}")
         for entry in entries:
             if entry.id in taken_ids and taken_urls.get(entry.url) != entry.id:  # the id, for another page
@@ -111,8 +111,7 @@ def entries_from_declaration(data, path: Path) -> tuple[list[Entry], list[str]]:
     """The entries of one declaration's Privacy Policy, and why parts of it could not be added."""
     if not isinstance(data, dict) or not isinstance(data.get("name"), str):
         return [], [f"{path.name}: not a service declaration (no \"name\")"]
-    terms = data.get("terms", data.get("documents"))  # "documents" in declarations before 2023
-    terms = terms if isinstance(terms, dict) else {}
+    terms = _terms(data)
     document = terms.get(TERMS_TYPE)
     if not isinstance(document, dict):
         return [], [f"{path.name}: no {TERMS_TYPE} terms (has: {', '.join(sorted(terms)) or 'none'})"]
@@ -137,6 +136,12 @@ def entries_from_declaration(data, path: Path) -> tuple[list[Entry], list[str]]:
                                "(Open Terms Archive joins the parts into one version)")
         entries.append(entry)
     return entries, problems
+
+
+def _terms(data) -> dict:
+    """A declaration's terms by type ({} when it has none)."""
+    terms = data.get("terms", data.get("documents")) if isinstance(data, dict) else None  # "documents" before 2023
+    return terms if isinstance(terms, dict) else {}
 
 
 def _entry(source: dict, pid: str, service: str, path: Path) -> Entry:
