@@ -31,6 +31,9 @@ SETTINGS = {
     "truncate_cells_html": 300,  # a version's text is a whole policy: tables show its beginning
     "sql_time_limit_ms": 3000,   # full-text search and timelines over years of versions
     "default_page_size": 50,
+    # Datasette offers an immutable file (read-only media) for download whole: the archive's outbox holds
+    # the subscribers' addresses, which the plugin blanks in every query. Never downloadable.
+    "allow_download": False,
 }
 
 

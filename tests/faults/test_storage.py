@@ -11,6 +11,7 @@ import json
 import random
 import sqlite3
 import subprocess
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -143,6 +144,10 @@ def test_an_archive_on_read_only_media_can_still_be_read_and_browsed(server, con
         with served(db) as base:
             with urllib.request.urlopen(f"{base}/archive/policies.json?_shape=array", timeout=30) as response:
                 assert [row["id"] for row in json.loads(response.read())] == ["shop"]
+            # Served as immutable, which Datasette would offer for download whole, outbox addresses included.
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(f"{base}/archive.db", timeout=30)
+            assert refused.value.code == 403
     assert state(db) == before
 
 
