@@ -14,7 +14,7 @@ from functools import lru_cache
 from reports.dates import find_stated_dates, mask_stated_dates, preferred_stated_date
 from reports.promise import SCOPES, Promise, detect_promise, sentences
 
-__all__ = ["Finding", "VersionFacts", "judge_change", "CODES", "SEVERITIES"]
+__all__ = ["Finding", "VersionFacts", "judge_change", "no_findings_note", "CODES", "SEVERITIES"]
 
 CODES = (
     "revision-date-not-updated",
@@ -228,3 +228,16 @@ def judge_change(old: VersionFacts, new: VersionFacts, promise: Promise) -> list
     if text_changed:
         findings += _email_findings(old_masked, new_masked, promise) + _notice_findings(old, new, promise)
     return findings
+
+
+def no_findings_note(promise: Promise | None) -> str:
+    """What a change without findings says of itself: that it was checked against a promise only when
+    there was one (`promise`: what it was judged against; None: not judged, a re-extraction)."""
+    if promise is None:
+        return ("Not judged: a re-extraction, not a change of the policy (the page did not change; the way "
+                "its text is taken from it did).")
+    if not any((promise.posted, promise.email, promise.date_label, promise.posting_days, promise.notice_days,
+                promise.clause)):
+        return ("No findings, and nothing to check: the policy states no promise about announcing its changes "
+                "(no posting period, notice or revision date), and policies.toml declares none.")
+    return "No findings: the change is consistent with the policy's own promise about announcing changes."

@@ -8,6 +8,7 @@ later version of the same policy arrives (a posting period is only known once a 
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import datetime
 
 import sqlite_utils
@@ -16,7 +17,7 @@ from archive.store import now_iso
 from reports.findings import Finding, VersionFacts, judge_change
 from reports.promise import Promise, promise_from_config, promise_in_force
 
-__all__ = ["RULES", "declared_promise", "judge_pending"]
+__all__ = ["RULES", "declared_promise", "judge_pending", "promise_judged_against"]
 
 RULES = "1"  # bump when the findings' rules change: every change is judged again
 
@@ -43,15 +44,30 @@ def judge_pending(db: sqlite_utils.Database) -> int:
 
 
 def judge(db: sqlite_utils.Database, change_id: int) -> list[Finding]:
-    change = db.execute("SELECT policy, from_version, to_version FROM changes WHERE id = ?", [change_id]).fetchone()
-    policy, old_id, new_id = change
-    if _version(db, new_id)["kind"] == "technical" or old_id is None:
-        return []  # a re-extraction is not a policy change
-    old, new = _facts(db, old_id), _facts(db, new_id)
-    return judge_change(old, new, promise_in_force(declared_promise(db, policy), old.text))
+    promise = promise_judged_against(db, change_id)
+    if promise is None:
+        return []
+    _, old_id, new_id = _change(db, change_id)
+    return judge_change(_facts(db, old_id), _facts(db, new_id), promise)
 
 
-def declared_promise(db: sqlite_utils.Database, policy: str) -> Promise | None:
+def promise_judged_against(db: sqlite_utils.Database | sqlite3.Connection, change_id: int) -> Promise | None:
+    """The promise a change is judged against (maybe one that states nothing), or None for a change
+    that is not judged: a re-extraction is not a policy change. Reads through ``execute`` only, so a
+    Datasette connection serves as well as the archive's Database."""
+    policy, old_id, new_id = _change(db, change_id)
+    kind = db.execute("SELECT kind FROM versions WHERE id = ?", [new_id]).fetchone()[0]
+    if kind == "technical" or old_id is None:
+        return None
+    old_text = db.execute("SELECT text FROM versions WHERE id = ?", [old_id]).fetchone()[0]
+    return promise_in_force(declared_promise(db, policy), old_text)
+
+
+def _change(db: sqlite_utils.Database | sqlite3.Connection, change_id: int) -> tuple[str, int | None, int]:
+    return db.execute("SELECT policy, from_version, to_version FROM changes WHERE id = ?", [change_id]).fetchone()
+
+
+def declared_promise(db: sqlite_utils.Database | sqlite3.Connection, policy: str) -> Promise | None:
     """The promise declared in the policy's archived declaration (the config in force), if any."""
     row = db.execute("SELECT declaration FROM policies WHERE id = ?", [policy]).fetchone()
     table = json.loads(row[0] or "{}").get("promise") if row else None

@@ -9,6 +9,8 @@ import sqlite_utils
 
 from archive.store import now_iso
 from reports.diff import Diff, diff_texts
+from reports.findings import no_findings_note
+from reports.judge import promise_judged_against
 from reports.render import render_template, render_text
 from reports.timeline import policy_timeline
 
@@ -31,6 +33,7 @@ class ChangeReport:
     diff: Diff
     timeline: str = ""  # the policy's versions and changes as an SVG (reports.timeline), already escaped
     archive_url: str | None = None  # the change's page in Datasette, when a public URL is configured
+    no_findings: str = ""  # what the report says when there are no findings (findings.no_findings_note)
 
     @property
     def title(self) -> str:
@@ -51,7 +54,8 @@ def load_report(db: sqlite_utils.Database, change_id: int, public_url: str | Non
         from_number=row["from_number"], to_number=row["to_number"], old_first_seen=row["old_first_seen"],
         detected_at=row["detected_at"], findings=findings, diff=diff_texts(row["old_text"], row["new_text"]),
         timeline=policy_timeline(db, row["policy"], title=f"{row['name']}: versions and changes"),
-        archive_url=change_url(public_url, db, change_id))
+        archive_url=change_url(public_url, db, change_id),
+        no_findings="" if findings else no_findings_note(promise_judged_against(db, change_id)))
 
 
 def change_url(public_url: str | None, db: sqlite_utils.Database, change_id: int) -> str | None:
@@ -73,7 +77,7 @@ def report_text(report: ChangeReport) -> str:
     if report.archive_url:
         lines.append(f"In the archive: {report.archive_url}")
     lines += ["", "Findings:"]
-    lines += [f"  [{f['severity']}] {f['code']}: {f['message']}" for f in report.findings] or ["  none"]
+    lines += [f"  [{f['severity']}] {f['code']}: {f['message']}" for f in report.findings] or [f"  {report.no_findings}"]
     return "\n".join(lines) + "\n\n" + render_text(report.diff)
 
 

@@ -16,6 +16,8 @@ from datasette.utils import tilde_decode
 from datasette.utils.asgi import NotFound, Request, Response
 
 from reports.diff import diff_texts
+from reports.findings import no_findings_note
+from reports.judge import promise_judged_against
 from reports.links import datasette_url
 from reports.render import render_template
 from reports.timeline import CHANGES_SQL, FINDINGS_SQL, VERSIONS_SQL, describe_duration, timeline_svg, version_spans
@@ -116,9 +118,13 @@ async def change_page(datasette: Datasette, request: Request) -> Response:
         raise NotFound(f"No change {change_id} in the archive")
     change = dict(row)
     findings = [dict(f) for f in await db.execute(CHANGE_FINDINGS_SQL, [change_id])]
+    # Without findings, the page says whether there was a promise to check the change against.
+    no_findings = "" if findings else no_findings_note(
+        await db.execute_fn(lambda conn: promise_judged_against(conn, change_id)))
     # A full rewrite of a long policy takes a noticeable time to diff: keep the server answering.
     diff = await asyncio.to_thread(diff_texts, change.pop("old_text") or "", change.pop("new_text"))
-    return _html("web_change.html", datasette, links, change=change, findings=findings, diff=diff)
+    return _html("web_change.html", datasette, links, change=change, findings=findings, no_findings=no_findings,
+                 diff=diff)
 
 
 async def policy_page(datasette: Datasette, request: Request) -> Response:

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reports.findings import CODES, SEVERITIES, Finding, VersionFacts, judge_change
+from reports.findings import CODES, SEVERITIES, Finding, VersionFacts, judge_change, no_findings_note
 from reports.promise import Promise, promise_from_config, promise_in_force
 
 UTC = timezone.utc
@@ -232,3 +232,9 @@ def test_judge_never_crashes(old_text, new_text, days, is_change):
     old = facts(old_text, T0, is_change=is_change)
     for finding in judge_change(old, facts(new_text, T0 + timedelta(days=days)), MEGA_PROMISE):
         assert finding.code in CODES and finding.severity in SEVERITIES and finding.message
+
+
+def test_no_findings_claims_consistency_only_with_a_promise_to_be_consistent_with():
+    assert no_findings_note(Promise(date_label="Last updated")).startswith("No findings: the change is consistent")
+    assert no_findings_note(Promise()).startswith("No findings, and nothing to check: the policy states no promise")
+    assert no_findings_note(None).startswith("Not judged: a re-extraction")
