@@ -309,6 +309,9 @@ def test_a_digest_of_huge_changes_stays_under_the_limit():
     assert digest.subject == "policydiff: Policy 0, Policy 1, Policy 2 and 17 more changed"
     assert digest.text.count("Added 0: we <share> data") == 20 and "Added 299:" not in digest.text  # every change shows its start
     assert digest.text.count("more changes not shown") == 20 and digest.html.count("more changes not shown") == 20
+    # No [archive] public_url: nothing to link, and both parts say so in the same words (not an operator command).
+    kept = "more changes not shown; the full report is kept in the policydiff archive."
+    assert digest.text.count(kept) == 20 and " ".join(digest.html.split()).count(kept) == 20
 
 
 def test_an_untrusted_certificate_is_said_so_not_blamed_on_the_security_setting():

@@ -124,7 +124,10 @@ def _text(items: list[_Item], unsubscribe: str) -> str:
         if item.hidden and not item.diff.changed:
             part = part.removesuffix("No changes.\n")  # nothing of the diff fit, which is not "no changes"
         if item.hidden:
-            link = item.report.archive_url or "the full report (policydiff report)"
-            part += f"{item.hidden} more change{'' if item.hidden == 1 else 's'} not shown; see {link}\n"
+            # Without [archive] public_url there is nothing to link: the same words as the HTML part.
+            # (No full stop after a URL: mail clients would take it into the link.)
+            where = f"see {item.report.archive_url}" if item.report.archive_url else \
+                "the full report is kept in the policydiff archive."
+            part += f"{item.hidden} more change{'' if item.hidden == 1 else 's'} not shown; {where}\n"
         parts.append(part)
     return "\n\n".join(parts) + f"\n-- \nTo unsubscribe: {unsubscribe}\n"
