@@ -6,7 +6,9 @@ what a crawler cannot know.
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -57,11 +59,23 @@ def _span(delta: timedelta) -> str:
     return f"{days} and {_plural(hours, 'hour')}" if hours else days
 
 
-def _quote(text: str, limit: int = 160) -> str:
+def _quote(text: str, limit: int = 160, focus: int = 0) -> str:
+    """`text` in quotes, whitespace collapsed, cut at word boundaries to about `limit` characters: from
+    its start, or around character `focus` of the collapsed text (where an edit begins) when a quote
+    from the start would stop before it."""
     flat = " ".join(text.split())
-    if len(flat) > limit:
-        flat = flat[:limit - 1].rstrip() + "\u2026"
-    return "\u201c" + flat + "\u201d"
+    if len(flat) <= limit:
+        return "\u201c" + flat + "\u201d"
+    start = 0 if focus < limit * 2 // 3 else flat.rfind(" ", 0, focus - limit // 3) + 1
+    piece = flat[start:start + limit]
+    if start + limit < len(flat):
+        piece = (piece.rsplit(" ", 1)[0] if " " in piece else piece).rstrip(" ,;:") + "\u2026"
+    return "\u201c" + ("\u2026" if start else "") + piece + "\u201d"
+
+
+def _edit_start(sentence: str, others: Iterable[str]) -> int:
+    """Where `sentence` starts to differ from the most alike of `others` (its longest common prefix)."""
+    return max((len(os.path.commonprefix([sentence, other])) for other in others), default=0)
 
 
 # --- stated dates --------------------------------------------------------------------------------
@@ -118,6 +132,7 @@ def _posting_findings(old: VersionFacts, new: VersionFacts, promise: Promise) ->
 
 # --- personal-information changes ----------------------------------------------------------------
 
+_WORD = re.compile(r"[\w'\u2019-]+")
 _PRACTICE = re.compile(
     r"\b(?:collect\w*|gather\w*|us(?:e|es|ed|ing|age)|shar(?:e|es|ed|ing)|disclos\w*|sell\w*|sold|rent\w*|"
     r"trad(?:e|es|ed|ing)|transfer\w*|releas\w*|process\w*|stor(?:e|es|ed|ing)|retain\w*|retention|track\w*|"
@@ -143,10 +158,22 @@ def _sentences(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
 
 
 def _personal_info_sentence(old_masked: str, new_masked: str) -> str | None:
-    """A changed sentence (added or removed) about collecting, using or sharing personal information."""
+    """A changed sentence (added or removed) about collecting, using or sharing personal information,
+    whose edit itself touches that: among its words not found in the other side's changed sentences,
+    a practice or a kind of data. A sentence that only gains a notice period ("... if we use personal
+    information in a new way, we will email you at least 30 days before") is not such a change."""
     (old_s, old_set), (new_s, new_set) = _sentences(old_masked), _sentences(new_masked)
-    changed = [s for s in new_s if s not in old_set] + [s for s in old_s if s not in new_set]
-    return next((s for s in changed if _PRACTICE.search(s) and _DATA.search(s)), None)
+    added = [s for s in new_s if s not in old_set]
+    removed = [s for s in old_s if s not in new_set]
+    for changed, other_side in ((added, removed), (removed, added)):
+        other_words = {w.casefold() for s in other_side for w in _WORD.findall(s)}
+        for sentence in changed:
+            if not (_PRACTICE.search(sentence) and _DATA.search(sentence)):
+                continue
+            edit = " ".join(w for w in _WORD.findall(sentence) if w.casefold() not in other_words)
+            if _PRACTICE.search(edit) or _DATA.search(edit):
+                return sentence
+    return None
 
 
 _SCOPE_PHRASES = {
@@ -208,10 +235,10 @@ def _notice_findings(old: VersionFacts, new: VersionFacts, promise: Promise) -> 
     elif not (before and before.clause):
         description = f"The policy now has a change-notification clause: {_quote(after.clause)}"
     else:
-        was = set(sentences(before.clause))
-        added = [s for s in sentences(after.clause) if s not in was]
+        was = sentences(before.clause)
+        added = [s for s in sentences(after.clause) if s not in set(was)]
         description = ("The policy's change-notification clause changed; it now reads "
-                       f"{_quote(added[0]) if added else _quote(after.clause)}")
+                       f"{_quote(added[0], focus=_edit_start(added[0], was)) if added else _quote(after.clause)}")
     if weaker:
         return [Finding("notice-promise-changed", "violation",
                         f"{description}. The promise was weakened: {'; '.join(weaker)}.")]

@@ -19,7 +19,7 @@ from reports.promise import Promise, promise_from_config, promise_in_force
 
 __all__ = ["RULES", "declared_promise", "judge_pending", "promise_judged_against"]
 
-RULES = "1"  # bump when the findings' rules change: every change is judged again
+RULES = "2"  # bump when the findings' rules change: every change is judged again
 
 
 def judge_pending(db: sqlite_utils.Database) -> int:

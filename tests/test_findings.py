@@ -238,3 +238,25 @@ def test_no_findings_claims_consistency_only_with_a_promise_to_be_consistent_wit
     assert no_findings_note(Promise(date_label="Last updated")).startswith("No findings: the change is consistent")
     assert no_findings_note(Promise()).startswith("No findings, and nothing to check: the policy states no promise")
     assert no_findings_note(None).startswith("Not judged: a re-extraction")
+
+
+def test_a_notice_period_added_to_the_email_sentence_is_not_a_change_in_personal_information():
+    """The demo's edit: the sentence about using personal information in a new way only gains "at least 30
+    days before the change takes effect". The clause changed (quoted from where it changed); how personal
+    information is collected, used or shared did not."""
+    sentence = "we will notify customers by way of an email."
+    longer = "we will notify customers by way of an email at least 30 days before the change takes effect."
+    new_text = TRK.replace(sentence, longer).replace("2016.02.15", "2020.04.11")
+    found = judge_change(facts(TRK, T0), facts(new_text, T0 + timedelta(days=30)), TRK_PROMISE)
+    assert "email-notice-promised" not in codes(found)
+    [notice] = [f for f in found if f.code == "notice-promise-changed"]
+    # The 160-character quote of that long sentence shows the words that changed, not its unchanged start.
+    assert "at least 30 days before the change takes effect.”" in notice.message
+    assert "“…" in notice.message and "If at any point" not in notice.message
+
+
+def test_a_changed_practice_in_a_personal_information_sentence_is_one():
+    old = "If at any point we decide to use personally identifiable information"
+    new = "If at any point we decide to sell personally identifiable information"
+    found = judge_change(facts(TRK, T0), facts(TRK.replace(old, new), T0 + timedelta(days=30)), TRK_PROMISE)
+    assert "email-notice-promised" in codes(found)
