@@ -110,11 +110,22 @@ def _unwritable(exc: sqlite3.OperationalError) -> ArchiveError:
                         "then run again; nothing was half-written)")
 
 
+def _stored_headers(headers: dict[str, str], body: bytes | None) -> dict[str, str]:
+    """The headers kept with a snapshot: as received, less a Content-Length that does not count the body
+    kept. Both fetch paths undo a content coding (gzip, br) on receipt, so that the same page hashes alike
+    however it was sent, and drop its Content-Encoding; the length of the coded bytes would then
+    contradict the snapshot's size and hash. (A body cut short never gets here: both paths fail it.)"""
+    length = header(headers, "content-length")
+    if body is None or length is None or length.strip() == str(len(body)):
+        return headers
+    return {name: value for name, value in headers.items() if name.lower() != "content-length"}
+
+
 def _record_page(db: sqlite_utils.Database, page: Page, extracted: str | Rejected | None) -> Recorded:
     policy = page.policy
     fetch = Fetch(policy=policy.id, started_at=page.started_at, url=page.url, outcome="failed",
                   final_url=page.final_url, status=page.status, duration_ms=page.duration_ms,
-                  source=page.source, body=page.body, headers=page.headers,
+                  source=page.source, body=page.body, headers=_stored_headers(page.headers, page.body),
                   etag=header(page.headers, "etag"), last_modified=header(page.headers, "last-modified"),
                   reason=redirect_note(page.url, page.final_url, page.redirects))
     if page.error:
