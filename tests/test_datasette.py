@@ -176,6 +176,7 @@ def test_failed_and_rejected_fetches(get):
     older = rows(get, f"/{DB}/failed_fetches.json?before=+{failed[0]['fetch']}+")
     assert [r["fetch"] for r in older] == [failed[1]["fetch"]]
     assert rows(get, f"/{DB}/failed_fetches.json?before={failed[1]['fetch']}") == []
+    assert rows(get, f"/{DB}/failed_fetches.json?before=abc") == failed  # mistyped: the newest page, not none
 
 
 def test_stale_policies_by_days_since_last_success(get):
@@ -188,6 +189,20 @@ def test_stale_policies_by_days_since_last_success(get):
     assert len(rows(get, f"/{DB}/stale_policies.json?days=")) == 2  # empty means 7 days
 
 
+def test_a_threshold_that_is_not_a_number_counts_as_blank(tmp_path):
+    """The canned query's own SQL on an archive fetched just now: "abc" days is 7, not 0 (which made every
+    policy stale); blank is 7, a number is taken as it is."""
+    db = open_db(tmp_path / "fresh.db")
+    db.execute("INSERT INTO policies (id, name, url, updated_at) VALUES ('p', 'P', 'https://p.example/', '2024-01-01')")
+    db.execute("INSERT INTO fetches (policy, started_at, url, outcome) VALUES ('p', strftime('%Y-%m-%dT%H:%M:%SZ'),"
+               " 'https://p.example/', 'unchanged')")
+    db.conn.commit()
+    queries = load_metadata(DB)["databases"][DB]["queries"]
+    stale = [db.execute(queries["stale_policies"]["sql"], {"days": days}).fetchall() for days in ("", "abc", "0.0")]
+    assert (len(stale[0]), len(stale[1]), len(stale[2])) == (0, 0, 1)
+    db.close()
+
+
 def test_search_versions_finds_a_phrase_with_an_excerpt(get):
     found = rows(get, f"/{DB}/search_versions.json?q=marketing+partners")
     assert [(r["policy"], r["version"]) for r in found] == [("TonerRefillKits.com Privacy Policy", 2)]
@@ -198,6 +213,7 @@ def test_search_versions_finds_a_phrase_with_an_excerpt(get):
     assert len(everywhere) == 5 and everywhere == sorted(everywhere, reverse=True)
     assert [r["version_id"] for r in rows(get, f"/{DB}/search_versions.json?q=privacy&before={everywhere[1]}")] \
         == everywhere[2:]
+    assert [r["version_id"] for r in rows(get, f"/{DB}/search_versions.json?q=privacy&before=2x")] == everywhere
     # Quotes, operators and an empty box are text to look for, never a syntax error.
     for q in ('%22', 'AND+OR', '', 'NEAR(a', "don%27t"):
         get(f"/{DB}/search_versions.json?q={q}")
