@@ -116,7 +116,13 @@ def _stored_headers(headers: dict[str, str], body: bytes | None) -> dict[str, st
     however it was sent, and drop its Content-Encoding; the length of the coded bytes would then
     contradict the snapshot's size and hash. (A body cut short never gets here: both paths fail it.)"""
     length = header(headers, "content-length")
-    if body is None or length is None or length.strip() == str(len(body)):
+    if body is None or length is None:
+        return headers
+    try:  # "120", "0120" and "120, 120" (a repeated header, joined) all count 120 bytes
+        counted = {int(value) for value in length.split(",")}
+    except ValueError:
+        return headers  # not a length at all: kept as received
+    if counted == {len(body)}:
         return headers
     return {name: value for name, value in headers.items() if name.lower() != "content-length"}
 

@@ -66,7 +66,13 @@ def _quote(text: str, limit: int = 160, focus: int = 0) -> str:
     flat = " ".join(text.split())
     if len(flat) <= limit:
         return "\u201c" + flat + "\u201d"
-    start = 0 if focus < limit * 2 // 3 else flat.rfind(" ", 0, focus - limit // 3) + 1
+    start = 0
+    if focus >= limit * 2 // 3:
+        # A third of the room before the edit, or all the room the end of the text leaves; from the next
+        # word start when one comes before the edit (a long URL there is cut instead).
+        start = min(focus - limit // 3, len(flat) - limit)
+        space = flat.find(" ", start, focus)
+        start = space + 1 if space != -1 else start
     piece = flat[start:start + limit]
     if start + limit < len(flat):
         piece = (piece.rsplit(" ", 1)[0] if " " in piece else piece).rstrip(" ,;:") + "\u2026"
@@ -132,7 +138,6 @@ def _posting_findings(old: VersionFacts, new: VersionFacts, promise: Promise) ->
 
 # --- personal-information changes ----------------------------------------------------------------
 
-_WORD = re.compile(r"[\w'\u2019-]+")
 _PRACTICE = re.compile(
     r"\b(?:collect\w*|gather\w*|us(?:e|es|ed|ing|age)|shar(?:e|es|ed|ing)|disclos\w*|sell\w*|sold|rent\w*|"
     r"trad(?:e|es|ed|ing)|transfer\w*|releas\w*|process\w*|stor(?:e|es|ed|ing)|retain\w*|retention|track\w*|"
@@ -157,23 +162,24 @@ def _sentences(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
     return found, frozenset(found)
 
 
-def _personal_info_sentence(old_masked: str, new_masked: str) -> str | None:
+def _personal_info_sentence(old_masked: str, new_masked: str, clause: frozenset[str]) -> str | None:
     """A changed sentence (added or removed) about collecting, using or sharing personal information,
-    whose edit itself touches that: among its words not found in the other side's changed sentences,
-    a practice or a kind of data. A sentence that only gains a notice period ("... if we use personal
-    information in a new way, we will email you at least 30 days before") is not such a change."""
+    outside the change-notification `clause` (its sentences before and after the change): a clause that
+    promises an email "if we use personal information in a new way" is about the notice, and an edit of
+    it is judged as such (notice-promise-changed), not as a new use of personal information."""
     (old_s, old_set), (new_s, new_set) = _sentences(old_masked), _sentences(new_masked)
-    added = [s for s in new_s if s not in old_set]
-    removed = [s for s in old_s if s not in new_set]
-    for changed, other_side in ((added, removed), (removed, added)):
-        other_words = {w.casefold() for s in other_side for w in _WORD.findall(s)}
-        for sentence in changed:
-            if not (_PRACTICE.search(sentence) and _DATA.search(sentence)):
-                continue
-            edit = " ".join(w for w in _WORD.findall(sentence) if w.casefold() not in other_words)
-            if _PRACTICE.search(edit) or _DATA.search(edit):
-                return sentence
-    return None
+    changed = [s for s in new_s if s not in old_set] + [s for s in old_s if s not in new_set]
+    return next((s for s in changed if s not in clause and _PRACTICE.search(s) and _DATA.search(s)), None)
+
+
+def _clause_sentences(old: VersionFacts, new: VersionFacts, promise: Promise) -> frozenset[str]:
+    """The sentences of the change-notification clause in both texts, dates masked as in the compared texts."""
+    found: set[str] = set()
+    for facts in (old, new):
+        detected = detect_promise(facts.text, clause=promise.clause)
+        if detected and detected.clause:
+            found.update(sentences(mask_stated_dates(detected.clause)))
+    return frozenset(found)
 
 
 _SCOPE_PHRASES = {
@@ -183,10 +189,11 @@ _SCOPE_PHRASES = {
 }
 
 
-def _email_findings(old_masked: str, new_masked: str, promise: Promise) -> list[Finding]:
+def _email_findings(old: VersionFacts, new: VersionFacts, old_masked: str, new_masked: str,
+                    promise: Promise) -> list[Finding]:
     if promise.email is None:
         return []
-    sentence = _personal_info_sentence(old_masked, new_masked)
+    sentence = _personal_info_sentence(old_masked, new_masked, _clause_sentences(old, new, promise))
     if sentence is None and promise.email != "any":
         return []
     about = (f"This change alters how personal information is collected, used or shared ({_quote(sentence)})"
@@ -253,7 +260,7 @@ def judge_change(old: VersionFacts, new: VersionFacts, promise: Promise) -> list
     text_changed = old_masked != new_masked
     findings = _date_findings(old, new, promise, text_changed) + _posting_findings(old, new, promise)
     if text_changed:
-        findings += _email_findings(old_masked, new_masked, promise) + _notice_findings(old, new, promise)
+        findings += _email_findings(old, new, old_masked, new_masked, promise) + _notice_findings(old, new, promise)
     return findings
 
 

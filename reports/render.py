@@ -31,6 +31,7 @@ from reports.diff import NEW_SIDE, Diff, Hunk, Op, WordTag
 
 __all__ = [
     "EMAIL_MAX_BYTES",
+    "REPORT_KEPT",
     "diff_pieces",
     "diff_sections",
     "env",
@@ -116,6 +117,9 @@ def diff_sections(diff: Diff, sides: tuple[str, ...]) -> list[tuple[str, str | N
 
 
 env.globals["diff_sections"] = diff_sections
+# What a cut diff says of the rest without [archive] public_url (a link to the change's page otherwise).
+REPORT_KEPT = "the full report is kept in the policydiff archive."
+env.globals["REPORT_KEPT"] = REPORT_KEPT
 
 
 def render_template(name: str, **context: object) -> str:

@@ -33,7 +33,7 @@ class ChangeReport:
     diff: Diff
     timeline: str = ""  # the policy's versions and changes as an SVG (reports.timeline), already escaped
     archive_url: str | None = None  # the change's page in Datasette, when a public URL is configured
-    no_findings: str = ""  # what the report says when there are no findings (findings.no_findings_note)
+    no_findings: str = "No findings."  # said when there are none; load_report: findings.no_findings_note
 
     @property
     def title(self) -> str:

@@ -191,15 +191,15 @@ def test_stale_policies_by_days_since_last_success(get):
 
 def test_a_threshold_that_is_not_a_number_counts_as_blank(tmp_path):
     """The canned query's own SQL on an archive fetched just now: "abc" days is 7, not 0 (which made every
-    policy stale); blank is 7, a number is taken as it is."""
+    policy stale); blank is 7, a number is taken as it is, whitespace around it too."""
     db = open_db(tmp_path / "fresh.db")
     db.execute("INSERT INTO policies (id, name, url, updated_at) VALUES ('p', 'P', 'https://p.example/', '2024-01-01')")
     db.execute("INSERT INTO fetches (policy, started_at, url, outcome) VALUES ('p', strftime('%Y-%m-%dT%H:%M:%SZ'),"
                " 'https://p.example/', 'unchanged')")
     db.conn.commit()
     queries = load_metadata(DB)["databases"][DB]["queries"]
-    stale = [db.execute(queries["stale_policies"]["sql"], {"days": days}).fetchall() for days in ("", "abc", "0.0")]
-    assert (len(stale[0]), len(stale[1]), len(stale[2])) == (0, 0, 1)
+    typed = {"": 0, "abc": 0, "..5": 0, "1.2.3": 0, "-3": 0, "0.0": 1, "\t0\n": 1}  # days typed: stale policies
+    assert {days: len(db.execute(queries["stale_policies"]["sql"], {"days": days}).fetchall()) for days in typed} == typed
     db.close()
 
 

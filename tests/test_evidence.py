@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from archive import sync_policies
@@ -81,3 +83,16 @@ def test_a_page_older_than_the_archive_is_refused(db):
 def test_an_undecodable_cloudflare_address_does_not_lose_the_fetch(db):
     extra = "<p>Write to <a class='__cf_email__' data-cfemail='4242'>[email protected]</a> with questions.</p>"
     assert fetch(db, policy_html(extra=extra), "2024-01-01T00:00:00Z").outcome == "new-version"
+
+
+@pytest.mark.parametrize("length, kept", [("{n}", True), ("0{n}", True), ("{n}, {n}", True), ("{n} ,{n}", True),
+                                          ("{coded}", False), ("{n}, {coded}", False), ("many", True)])
+def test_a_snapshot_keeps_content_length_only_when_it_counts_the_body_kept(db, length, kept):
+    """A body decoded on receipt (gzip, br) is kept without the length of its coded bytes; any spelling of
+    the body's own length, and a value that is no length at all, is kept as received."""
+    body = policy_html().encode()
+    value = length.format(n=len(body), coded=len(body) // 3)
+    record_page(db, Page(policy=policy(), url=URL, started_at="2024-01-01T00:00:00Z", status=200,
+                         headers={"Content-Type": "text/html", "Content-Length": value}, body=body))
+    [headers] = [json.loads(row[0]) for row in db.execute("SELECT headers FROM snapshots")]
+    assert headers.get("content-length") == (value if kept else None)

@@ -255,8 +255,11 @@ def test_a_notice_period_added_to_the_email_sentence_is_not_a_change_in_personal
     assert "“…" in notice.message and "If at any point" not in notice.message
 
 
-def test_a_changed_practice_in_a_personal_information_sentence_is_one():
-    old = "If at any point we decide to use personally identifiable information"
-    new = "If at any point we decide to sell personally identifiable information"
-    found = judge_change(facts(TRK, T0), facts(TRK.replace(old, new), T0 + timedelta(days=30)), TRK_PROMISE)
-    assert "email-notice-promised" in codes(found)
+def test_a_sentence_about_sharing_changed_outside_the_clause_is_a_change_in_personal_information():
+    """Words taken away ("not") or added that name no practice ("without an order"): sharing changed."""
+    for old, new in (("does not share or release customer information", "does share or release customer information"),
+                     ("does not share or release customer information.",
+                      "does not share or release customer information without an order.")):
+        text = TRK.replace(old, new)
+        found = judge_change(facts(TRK, T0), facts(text, T0 + timedelta(days=30)), TRK_PROMISE)
+        assert "email-notice-promised" in codes(found), (new, found)

@@ -16,7 +16,7 @@ from policydiff.config import Config, EmailSettings
 from reports.diff import Diff
 from reports.mail.message import address, build_message
 from reports.mail.outbox import enqueue, mailed_changes
-from reports.render import EMAIL_MAX_BYTES, render_template, truncate_for_email
+from reports.render import EMAIL_MAX_BYTES, REPORT_KEPT, render_template, truncate_for_email
 from reports.report import ChangeReport, load_report, report_text
 
 __all__ = ["DIGEST_MAX_CHANGES", "Digest", "compose_digest", "pending", "queue_digests"]
@@ -126,8 +126,7 @@ def _text(items: list[_Item], unsubscribe: str) -> str:
         if item.hidden:
             # Without [archive] public_url there is nothing to link: the same words as the HTML part.
             # (No full stop after a URL: mail clients would take it into the link.)
-            where = f"see {item.report.archive_url}" if item.report.archive_url else \
-                "the full report is kept in the policydiff archive."
+            where = f"see {item.report.archive_url}" if item.report.archive_url else REPORT_KEPT
             part += f"{item.hidden} more change{'' if item.hidden == 1 else 's'} not shown; {where}\n"
         parts.append(part)
     return "\n\n".join(parts) + f"\n-- \nTo unsubscribe: {unsubscribe}\n"
