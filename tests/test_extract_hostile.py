@@ -88,3 +88,30 @@ def test_broken_encodings() -> None:
     for body in (b"<p>caf\xe9 \x93quoted\x94</p>", b"\xef\xbb\xbf<p>\xff\xfe broken</p>", b"<p>\xc3\x28</p>" * 100):
         html = decode_html(body, "text/html; charset=utf-8")
         assert run(html) == run(html)
+
+
+def test_control_characters_written_as_references_are_dropped_like_the_raw_ones() -> None:
+    """&#1; after a dropped element made lxml refuse the merged text (ValueError); &#1;-&#3; also acted
+    as the normalizer's own line-break and bold markers. Any other reference stays what it means."""
+    assert run("<p>Text.<span hidden></span>&#1;</p>") == "Text.\n"
+    assert extract("<p>x<a>y</a>&#x1b;</p>", URL, remove=["a"]) == "x\n"
+    assert run("<p>A&#1;B&#2;C&#x3;D&#127;E&#x1F;F</p>") == "ABCDEF\n"
+    assert run("<p>It&#39;s &#12345; and &#x1F600; and&#10;more</p>") == "It's \u3039 and \U0001F600 and more\n"
+
+
+def test_a_charset_that_is_not_a_text_encoding_is_a_mislabelled_page() -> None:
+    """Python also knows rot13, base64, zlib, "undefined": a page naming one decodes as if it named none."""
+    for body, content_type in ((b'<meta charset="rot13"><p>caf\xc3\xa9</p>', None),
+                               (b"<p>caf\xc3\xa9</p>", "text/html; charset=base64"),
+                               (b'<meta charset="undefined"><p>caf\xc3\xa9</p>', None),
+                               (b'<meta charset="zlib"><p>caf\xc3\xa9</p>', "text/html; charset=punycode")):
+        assert "café" in decode_html(body, content_type)
+
+
+def test_thousands_of_dropped_siblings_keep_the_text_between_them_in_order() -> None:
+    """Hidden or removed elements between words: each parent's text is rebuilt once, in order."""
+    words = [f"w{n}" for n in range(3000)]
+    hidden = "<p>" + "".join(f"<i hidden>gone</i> {w}" for w in words) + "</p>"
+    assert run(hidden).split() == words
+    removed = "<p>" + "".join(f"{w} <b>gone</b>" for w in words) + "</p>"
+    assert extract(removed, URL, remove=["b"]).split() == words

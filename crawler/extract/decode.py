@@ -24,9 +24,12 @@ def _codec(label: str | None) -> str | None:
     label = label.strip().lower()
     label = _ALIASES.get(label, label)
     try:
-        return codecs.lookup(label).name
+        info = codecs.lookup(label)
     except LookupError:
         return None
+    # Python also registers codecs that are not text encodings (rot13, base64, zlib): a page naming one is
+    # mislabelled, as with a name nobody knows.
+    return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:
@@ -44,7 +47,7 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
             continue
         try:
             return body.decode(name)
-        except UnicodeDecodeError:
+        except UnicodeError:  # undecodable, or a codec that cannot decode at all ("undefined", punycode)
             continue
     # Only here (no usable declaration, not UTF-8): the slow sniffer.
     from bs4.dammit import UnicodeDammit

@@ -150,16 +150,39 @@ def _good(prose: list[int], parent: list[int], tags: list, excluded: set[int]) -
 
     An excluded element's prose leaves every ancestor's count up to the nearest link (whose prose is
     not counted anyway) or excluded ancestor (which sets its whole prose aside itself). The few excluded
-    elements are walked up instead of summing a third list over every element.
+    elements are walked up instead of summing a third list over every element; many of them deep down
+    (thousands of navs under thousands of divs: 16 s for 1 MB) make the walk cost more than that pass,
+    which then takes over.
     """
     good = prose[:]
     for i in excluded:
         good[i] = 0
+    steps = len(prose)
     for i in excluded:
         w, k = prose[i], parent[i]
         while k >= 0 and k not in excluded and tags[k] != "a":
             good[k] -= w
             k = parent[k]
+            steps -= 1
+        if steps < 0:
+            return _good_in_one_pass(prose, parent, tags, excluded)
+    return good
+
+
+def _good_in_one_pass(prose: list[int], parent: list[int], tags: list, excluded: set[int]) -> list[int]:
+    """_good in one pass, children before parents: what each element passes up, summed."""
+    good = prose[:]
+    up = [0] * len(prose)
+    for i in range(len(prose) - 1, -1, -1):
+        if i in excluded:
+            good[i], passed = 0, prose[i]
+        elif tags[i] == "a":
+            passed = 0
+        else:
+            good[i] -= up[i]
+            passed = up[i]
+        if passed and (k := parent[i]) >= 0:
+            up[k] += passed
     return good
 
 
@@ -265,8 +288,7 @@ def _drop_chrome(root: etree._Element, stats: _Stats) -> None:
                 i += 1
         else:
             i += 1
-    for el in doomed:
-        drop(el)
+    drop(doomed)
 
 
 def content_roots(doc: etree._Element) -> list[etree._Element]:

@@ -120,9 +120,7 @@ def _prune(doc: etree._Element, start: etree._Element, end: etree._Element, keep
             el.tail = None
     for el in doomed:
         el.getparent().remove(el)
-    for mark in (start, end):
-        if mark.tag == _MARK and mark.getparent() is not None:
-            drop(mark)
+    drop(mark for mark in (start, end) if mark.tag == _MARK)
 
 
 def apply_remove(doc: etree._Element, remove: Iterable) -> None:
@@ -132,8 +130,7 @@ def apply_remove(doc: etree._Element, remove: Iterable) -> None:
             start, end = _mark_range(doc, entry)
             _prune(doc, start, end, keep_inside=False)
             continue
-        for el in _compiled(entry)(doc):
-            drop(el)
+        drop(_compiled(entry)(doc))
 
 
 def apply_select(doc: etree._Element, select: Iterable) -> list[etree._Element]:

@@ -46,6 +46,34 @@ def test_a_10mb_hostile_page_extracts_within_limits_and_deterministically(tmp_pa
     assert "\x00" not in runs[0].stdout
 
 
+QUADRATIC_CPU_SECONDS = 10  # each page below took 16-38 s when a step was quadratic, under 0.5 s since
+
+
+def quadratic_bait() -> dict[str, tuple[bytes, tuple[str, ...]]]:
+    """1 MB pages built so that a quadratic step of the extractor shows: thousands of hidden or removed
+    siblings (each drop re-copied the growing text), and thousands of navigation blocks under 2,000
+    nested divs (each walked up through every ancestor)."""
+    prose = b"<p>" + b"This is a privacy policy sentence, and it reads like prose. " * 5 + b"</p>"
+    return {
+        "hidden": (b"<body>" + prose + b"<div>" + b"<i hidden></i>xxxxxxxxxx" * 41_000 + b"</div>", ()),
+        "removed": (b"<body>" + prose + b"<div>" + b"<i></i>xxxxxxx" * 70_000 + b"</div>", ("--remove", "i")),
+        "nested chrome": (b"<div>" * 2_000 + prose + b"<nav>a b, c</nav>" * 58_000, ()),
+    }
+
+
+def test_pages_built_to_make_extraction_quadratic_stay_within_a_tight_cpu_limit(tmp_path):
+    def tight() -> None:
+        resource.setrlimit(resource.RLIMIT_CPU, (QUADRATIC_CPU_SECONDS, QUADRATIC_CPU_SECONDS))
+
+    for name, (body, options) in quadratic_bait().items():
+        page = tmp_path / "bait.html"
+        page.write_bytes(body)
+        run = subprocess.run([sys.executable, "-m", "policydiff.cli", "extract", str(page), *options], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=300, preexec_fn=tight)
+        assert run.returncode == 0, (name, run.returncode, run.stderr[-2000:])  # killed by the limit: negative
+        assert "This is a privacy policy sentence" in run.stdout, name
+
+
 @settings(max_examples=200, deadline=None)
 @given(status=st.integers(0, 999), headers=st.dictionaries(st.sampled_from(["Content-Type", "location", "ETag"]),
                                                            st.text(max_size=60)), body=st.binary(max_size=3000))
