@@ -243,7 +243,8 @@ def _notice_findings(old: VersionFacts, new: VersionFacts, promise: Promise) -> 
         description = f"The policy now has a change-notification clause: {_quote(after.clause)}"
     else:
         was = sentences(before.clause)
-        added = [s for s in sentences(after.clause) if s not in set(was)]
+        kept = set(was)
+        added = [s for s in sentences(after.clause) if s not in kept]
         description = ("The policy's change-notification clause changed; it now reads "
                        f"{_quote(added[0], focus=_edit_start(added[0], was)) if added else _quote(after.clause)}")
     if weaker:
