@@ -271,8 +271,7 @@ def no_findings_note(promise: Promise | None) -> str:
     if promise is None:
         return ("Not judged: a re-extraction, not a change of the policy (the page did not change; the way "
                 "its text is taken from it did).")
-    if not any((promise.posted, promise.email, promise.date_label, promise.posting_days, promise.notice_days,
-                promise.clause)):
+    if promise.states_nothing:
         return ("No findings, and nothing to check: the policy states no promise about announcing its changes "
                 "(no posting period, notice or revision date), and policies.toml declares none.")
     return "No findings: the change is consistent with the policy's own promise about announcing changes."

@@ -44,6 +44,11 @@ class Promise:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def states_nothing(self) -> bool:
+        """Neither a clause nor any term of one: nothing a change can be checked against."""
+        return not any(getattr(self, f.name) for f in fields(self) if f.name != "source")
+
 
 # --- configuration -------------------------------------------------------------------------------
 
