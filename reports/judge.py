@@ -44,27 +44,32 @@ def judge_pending(db: sqlite_utils.Database) -> int:
 
 
 def judge(db: sqlite_utils.Database, change_id: int) -> list[Finding]:
-    promise = promise_judged_against(db, change_id)
-    if promise is None:
+    change = _judged_change(db, change_id)
+    if change is None:
         return []
-    _, old_id, new_id = _change(db, change_id)
-    return judge_change(_facts(db, old_id), _facts(db, new_id), promise)
+    policy, old_id, new_id = change
+    old = _facts(db, old_id)
+    return judge_change(old, _facts(db, new_id), promise_in_force(declared_promise(db, policy), old.text))
 
 
 def promise_judged_against(db: sqlite_utils.Database | sqlite3.Connection, change_id: int) -> Promise | None:
     """The promise a change is judged against (maybe one that states nothing), or None for a change
     that is not judged: a re-extraction is not a policy change. Reads through ``execute`` only, so a
     Datasette connection serves as well as the archive's Database."""
-    policy, old_id, new_id = _change(db, change_id)
-    kind = db.execute("SELECT kind FROM versions WHERE id = ?", [new_id]).fetchone()[0]
-    if kind == "technical" or old_id is None:
+    change = _judged_change(db, change_id)
+    if change is None:
         return None
+    policy, old_id, _ = change
     old_text = db.execute("SELECT text FROM versions WHERE id = ?", [old_id]).fetchone()[0]
     return promise_in_force(declared_promise(db, policy), old_text)
 
 
-def _change(db: sqlite_utils.Database | sqlite3.Connection, change_id: int) -> tuple[str, int | None, int]:
-    return db.execute("SELECT policy, from_version, to_version FROM changes WHERE id = ?", [change_id]).fetchone()
+def _judged_change(db: sqlite_utils.Database | sqlite3.Connection, change_id: int) -> tuple[str, int, int] | None:
+    """(policy, old version, new version) of a change that is judged; None for a re-extraction."""
+    policy, old_id, new_id = db.execute(
+        "SELECT policy, from_version, to_version FROM changes WHERE id = ?", [change_id]).fetchone()
+    kind = db.execute("SELECT kind FROM versions WHERE id = ?", [new_id]).fetchone()[0]
+    return None if kind == "technical" or old_id is None else (policy, old_id, new_id)
 
 
 def declared_promise(db: sqlite_utils.Database | sqlite3.Connection, policy: str) -> Promise | None:
